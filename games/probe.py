@@ -1,0 +1,64 @@
+"""Measuring a video: duration, size, frame rate, codec, audio.
+
+Uses PyAV (FFmpeg's libraries), which opens local paths and http(s) URLs alike,
+so an object in S3 is probed through a presigned GET URL by reading only the
+container header, never by downloading the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+from django.core.files.storage import Storage, default_storage
+
+
+class NotAVideo(ValueError):
+    """The file is not a video we can read; the message is a sentence for the user."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration: float
+    width: int
+    height: int
+    fps: float
+    codec: str
+    has_audio: bool
+
+
+def probe(source: str, timeout: float = 30.0) -> VideoInfo:
+    try:
+        container = av.open(source, timeout=timeout)
+    except av.error.FFmpegError as exc:
+        raise NotAVideo(f"This file is not a video we can read ({exc.strerror or exc}).") from None
+    with container:
+        if not container.streams.video:
+            raise NotAVideo("This file is not a video we can read (it has no video stream).")
+        video = container.streams.video[0]
+        rate = video.average_rate or video.guessed_rate or video.base_rate
+        if container.duration is not None:
+            duration = container.duration / av.time_base
+        elif video.duration is not None and video.time_base is not None:
+            duration = float(video.duration * video.time_base)
+        else:
+            duration = 0.0
+        if not rate or duration <= 0 or not video.codec_context.width:
+            raise NotAVideo("This video has no readable duration, frame rate or frame size; it may be truncated.")
+        return VideoInfo(
+            duration=round(float(duration), 3),
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            fps=round(float(Fraction(rate)), 3),
+            codec=video.codec_context.name,
+            has_audio=bool(container.streams.audio),
+        )
+
+
+def readable_location(key: str, storage: Storage = default_storage) -> str:
+    """A path (local storage) or presigned URL (S3) that FFmpeg can read."""
+    try:
+        return storage.path(key)
+    except NotImplementedError:
+        return storage.url(key)

@@ -1,0 +1,268 @@
+"""Settings: the one place that reads the environment.
+
+Every value comes from an environment variable with a default that is safe for
+local use. A value that cannot be understood stops start-up with
+ImproperlyConfigured naming the variable, rather than failing later as a 500.
+The README lists every variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from videoeditor import media_tools
+from videoeditor.config import EnvReader, load_or_create_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+read = EnvReader(environ.Env())
+
+# Everything the embedded default writes (SQLite, media, the embedded Redis
+# socket, the generated secret key) lives under one folder.
+VAR_DIR = Path(read.str("VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = read.bool("DEBUG", default=False)
+SECRET_KEY = read.str("SECRET_KEY", default="") or load_or_create_secret_key(VAR_DIR / "secret_key")
+SECRET_KEY_FROM_ENV = bool(read.str("SECRET_KEY", default=""))
+ALLOWED_HOSTS = read.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = read.list("CSRF_TRUSTED_ORIGINS", default=[])
+for origin in CSRF_TRUSTED_ORIGINS:
+    if urlsplit(origin).scheme not in ("http", "https") or not urlsplit(origin).netloc:
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS entry {origin!r} must be a full origin such as "
+            "'https://editor.example.com'."
+        )
+# Set when a TLS-terminating proxy sits in front (production): trust its
+# X-Forwarded-Proto header and keep cookies on HTTPS only.
+BEHIND_HTTPS_PROXY = read.bool("BEHIND_HTTPS_PROXY", default=False)
+if BEHIND_HTTPS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "django_q",
+    "videoeditor",
+    "games",
+    "exports",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "videoeditor.urls"
+ASGI_APPLICATION = "videoeditor.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASES = {"default": read.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web and worker processes share one file: WAL lets readers run beside
+    # the writer, IMMEDIATE takes the write lock at BEGIN (no upgrade deadlock),
+    # and the timeout makes a busy writer wait instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", read.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: channel layer and task broker ----------------------------------------
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"
+REDIS_URL = read.str("REDIS_URL", default="")
+EMBEDDED_REDIS = not REDIS_URL
+if EMBEDDED_REDIS:
+    REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}"
+elif urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+    raise ImproperlyConfigured(
+        f"REDIS_URL {REDIS_URL!r} must start with redis://, rediss:// or unix://."
+    )
+# Keys of this deployment are prefixed so several deployments can share a server.
+REDIS_PREFIX = read.str("REDIS_PREFIX", default="videoeditor")
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL}],
+            "prefix": f"{REDIS_PREFIX}:asgi",
+            "capacity": 1000,
+            "expiry": 60,
+        },
+    }
+}
+
+# django-q2: one site prefix shared by every cluster, one queue per cluster
+# name. `Q_CLUSTER_NAME=gpu python manage.py qcluster` starts the gpu cluster.
+Q_TIMEOUT = read.int("Q_TIMEOUT", default=3600)
+Q_RETRY = read.int("Q_RETRY", default=Q_TIMEOUT + 600)
+Q_CLUSTER = {
+    "name": REDIS_PREFIX,
+    "cluster_name": "cpu",
+    "redis": REDIS_URL,
+    "workers": read.int("Q_WORKERS", default=2),
+    "timeout": Q_TIMEOUT,
+    "retry": Q_RETRY,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 500,
+    "label": "Task queue",
+    "ALT_CLUSTERS": {
+        "gpu": {
+            "workers": read.int("Q_GPU_WORKERS", default=1),
+            "timeout": Q_TIMEOUT,
+            "retry": Q_RETRY,
+        },
+    },
+}
+
+# --- Storage ----------------------------------------------------------------------
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve straight from the app and project folders too, so a fresh checkout
+# works without collectstatic; production runs collectstatic once per release.
+WHITENOISE_USE_FINDERS = True
+
+S3_BUCKET = read.str("S3_BUCKET", default="")
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if S3_BUCKET:
+    S3_ENDPOINT_URL = read.str("S3_ENDPOINT_URL", default="") or None
+    if S3_ENDPOINT_URL and urlsplit(S3_ENDPOINT_URL).scheme not in ("http", "https"):
+        raise ImproperlyConfigured(
+            f"S3_ENDPOINT_URL {S3_ENDPOINT_URL!r} must be an http:// or https:// URL."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL,
+            "access_key": read.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": read.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": read.str("S3_REGION", default="") or None,
+            "signature_version": "s3v4",
+            # MinIO and most self-hosted S3 APIs only speak path-style URLs.
+            "addressing_style": read.str(
+                "S3_ADDRESSING_STYLE", default="path" if S3_ENDPOINT_URL else "auto"
+            ),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 3600,
+        },
+    }
+
+# --- Media tools ----------------------------------------------------------------
+FFMPEG_BINARY = read.str("FFMPEG_BINARY", default="") or media_tools.find_ffmpeg()
+
+# --- Auth and API -----------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+REST_FRAMEWORK = {
+    # Token first: an anonymous API call then gets 401 with a WWW-Authenticate
+    # header instead of a bare 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Soccer Highlight Video Editor API",
+    "DESCRIPTION": (
+        "Games and uploads, clip annotations, projects and their framing and overlay "
+        "edits, export jobs and notifications. Log in with a session (the editor "
+        "pages) or send `Authorization: Token <key>` (obtain one at /api/auth/token)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Locale -----------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = read.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging ----------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": read.str("LOG_LEVEL", default="INFO").upper()},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,116 @@
+"""`make run`: the whole product on one machine, stopped together on Ctrl-C.
+
+    python -m videoeditor.stack [--host 127.0.0.1] [--port 8000]
+
+Starts the embedded Redis (unless REDIS_URL is set), one web process
+(`daphne videoeditor.asgi:application`) and one worker cluster
+(`manage.py qcluster`). Each child runs in its own process group, so stopping
+one also stops what it spawned (qcluster's worker processes, ffmpeg). If any
+child dies, the rest are stopped too: a half-running stack is worse than none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+STOP_GRACE_SECONDS = 10
+
+
+class Stack:
+    def __init__(self) -> None:
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.children[name] = subprocess.Popen(argv, cwd=BASE_DIR, env=env, start_new_session=True)
+
+    def stop(self) -> None:
+        self.stopping = True
+        # Only the leader gets SIGTERM: qcluster shuts its own workers down in
+        # order, and signalling them too makes it wait for reincarnations.
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in self.children.values():
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            # Whatever is left of the group (a stuck worker, an ffmpeg) goes now.
+            _signal_group(child, signal.SIGKILL)
+            child.wait()
+
+    def wait(self) -> int:
+        """Block until a child exits or stop() is called; return an exit status."""
+        while not self.stopping:
+            for name, child in self.children.items():
+                code = child.poll()
+                if code is not None:
+                    print(f"\n{name} exited with status {code}; stopping the rest.", file=sys.stderr)
+                    return 1
+            time.sleep(0.3)
+        return 0
+
+
+def _signal_group(child: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(child.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "videoeditor.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from videoeditor.embedded_redis import EmbeddedRedis
+
+    redis_server = None
+    if settings.EMBEDDED_REDIS:
+        redis_server = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET)
+        redis_server.start()
+
+    env = dict(os.environ)
+    stack = Stack()
+
+    def request_stop(signum, frame) -> None:
+        stack.stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start(
+            "web",
+            [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "videoeditor.asgi:application"],
+            env,
+        )
+        stack.start("worker", [sys.executable, "manage.py", "qcluster"], env)
+        host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+        print(f"\n  Soccer Highlight Editor: http://{host}:{args.port}/   (Ctrl-C stops everything)\n", flush=True)
+        status = stack.wait()
+    finally:
+        stack.stop()
+        if redis_server is not None:
+            redis_server.stop()
+    print("Stopped.", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
