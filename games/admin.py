@@ -5,7 +5,15 @@ from games.models import Game
 
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "owner", "game_type", "game_date", "video_status", "video_duration", "created_at"]
+    list_display = [
+        "display_name",
+        "owner",
+        "game_type",
+        "game_date",
+        "video_status",
+        "video_duration",
+        "created_at",
+    ]
     list_filter = ["game_type", "video_status", "created_at"]
     search_fields = ["name", "opponent_name", "tournament_name", "owner__username"]
     list_select_related = ["owner"]

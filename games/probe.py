@@ -45,7 +45,9 @@ def probe(source: str, timeout: float = 30.0) -> VideoInfo:
         else:
             duration = 0.0
         if not rate or duration <= 0 or not video.codec_context.width:
-            raise NotAVideo("This video has no readable duration, frame rate or frame size; it may be truncated.")
+            raise NotAVideo(
+                "This video has no readable duration, frame rate or frame size; it may be truncated."
+            )
         return VideoInfo(
             duration=round(float(duration), 3),
             width=video.codec_context.width,

@@ -120,9 +120,7 @@ EMBEDDED_REDIS = not REDIS_URL
 if EMBEDDED_REDIS:
     REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}"
 elif urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
-    raise ImproperlyConfigured(
-        f"REDIS_URL {REDIS_URL!r} must start with redis://, rediss:// or unix://."
-    )
+    raise ImproperlyConfigured(f"REDIS_URL {REDIS_URL!r} must start with redis://, rediss:// or unix://.")
 # Keys of this deployment are prefixed so several deployments can share a server.
 REDIS_PREFIX = read.str("REDIS_PREFIX", default="videoeditor")
 
@@ -168,6 +166,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve straight from the app and project folders too, so a fresh checkout
 # works without collectstatic; production runs collectstatic once per release.
@@ -184,9 +183,7 @@ STORAGES = {
 if S3_BUCKET:
     S3_ENDPOINT_URL = read.str("S3_ENDPOINT_URL", default="") or None
     if S3_ENDPOINT_URL and urlsplit(S3_ENDPOINT_URL).scheme not in ("http", "https"):
-        raise ImproperlyConfigured(
-            f"S3_ENDPOINT_URL {S3_ENDPOINT_URL!r} must be an http:// or https:// URL."
-        )
+        raise ImproperlyConfigured(f"S3_ENDPOINT_URL {S3_ENDPOINT_URL!r} must be an http:// or https:// URL.")
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -259,9 +256,7 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"}
-    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": read.str("LOG_LEVEL", default="INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

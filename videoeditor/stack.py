@@ -12,6 +12,7 @@ child dies, the rest are stopped too: a half-running stack is worse than none.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -40,10 +41,8 @@ class Stack:
                 child.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for child in self.children.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             # Whatever is left of the group (a stuck worker, an ffmpeg) goes now.
             _signal_group(child, signal.SIGKILL)
             child.wait()
@@ -61,10 +60,8 @@ class Stack:
 
 
 def _signal_group(child: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,12 +94,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start(
             "web",
-            [sys.executable, "-m", "daphne", "-b", args.host, "-p", str(args.port), "videoeditor.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                args.host,
+                "-p",
+                str(args.port),
+                "videoeditor.asgi:application",
+            ],
             env,
         )
         stack.start("worker", [sys.executable, "manage.py", "qcluster"], env)
         host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
-        print(f"\n  Soccer Highlight Editor: http://{host}:{args.port}/   (Ctrl-C stops everything)\n", flush=True)
+        print(
+            f"\n  Soccer Highlight Editor: http://{host}:{args.port}/   (Ctrl-C stops everything)\n",
+            flush=True,
+        )
         status = stack.wait()
     finally:
         stack.stop()

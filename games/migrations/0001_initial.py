@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,30 +14,64 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Game',
+            name="Game",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('opponent_name', models.CharField(blank=True, max_length=200)),
-                ('game_date', models.DateField(blank=True, null=True)),
-                ('game_type', models.CharField(choices=[('home', 'Home'), ('away', 'Away'), ('tournament', 'Tournament')], default='home', max_length=16)),
-                ('tournament_name', models.CharField(blank=True, max_length=200)),
-                ('video_key', models.CharField(blank=True, max_length=500)),
-                ('video_status', models.CharField(choices=[('none', 'No video'), ('uploading', 'Uploading'), ('processing', 'Processing'), ('ready', 'Ready'), ('invalid', 'Invalid')], default='none', max_length=16)),
-                ('video_size', models.BigIntegerField(blank=True, null=True)),
-                ('video_duration', models.FloatField(blank=True, help_text='seconds', null=True)),
-                ('video_width', models.PositiveIntegerField(blank=True, null=True)),
-                ('video_height', models.PositiveIntegerField(blank=True, null=True)),
-                ('video_fps', models.FloatField(blank=True, null=True)),
-                ('video_codec', models.CharField(blank=True, max_length=32)),
-                ('video_has_audio', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='games', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("opponent_name", models.CharField(blank=True, max_length=200)),
+                ("game_date", models.DateField(blank=True, null=True)),
+                (
+                    "game_type",
+                    models.CharField(
+                        choices=[("home", "Home"), ("away", "Away"), ("tournament", "Tournament")],
+                        default="home",
+                        max_length=16,
+                    ),
+                ),
+                ("tournament_name", models.CharField(blank=True, max_length=200)),
+                ("video_key", models.CharField(blank=True, max_length=500)),
+                (
+                    "video_status",
+                    models.CharField(
+                        choices=[
+                            ("none", "No video"),
+                            ("uploading", "Uploading"),
+                            ("processing", "Processing"),
+                            ("ready", "Ready"),
+                            ("invalid", "Invalid"),
+                        ],
+                        default="none",
+                        max_length=16,
+                    ),
+                ),
+                ("video_size", models.BigIntegerField(blank=True, null=True)),
+                ("video_duration", models.FloatField(blank=True, help_text="seconds", null=True)),
+                ("video_width", models.PositiveIntegerField(blank=True, null=True)),
+                ("video_height", models.PositiveIntegerField(blank=True, null=True)),
+                ("video_fps", models.FloatField(blank=True, null=True)),
+                ("video_codec", models.CharField(blank=True, max_length=32)),
+                ("video_has_audio", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="games",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['owner', '-created_at'], name='games_game_owner_i_c9f117_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["owner", "-created_at"], name="games_game_owner_i_c9f117_idx")
+                ],
             },
         ),
     ]

@@ -14,14 +14,18 @@ import json, django
 django.setup()
 from django.conf import settings as s
 db = s.DATABASES["default"]
+storage = s.STORAGES["default"]
+as_text = lambda d: {k: str(v) for k, v in d.items()}
 print(json.dumps({
-    "engine": db["ENGINE"], "name": str(db["NAME"]), "options": {k: str(v) for k, v in db.get("OPTIONS", {}).items()},
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "options": as_text(db.get("OPTIONS", {})),
     "debug": s.DEBUG, "hosts": s.ALLOWED_HOSTS, "csrf": s.CSRF_TRUSTED_ORIGINS,
     "redis": s.REDIS_URL, "embedded_redis": s.EMBEDDED_REDIS,
-    "storage": s.STORAGES["default"]["BACKEND"], "storage_options": {k: str(v) for k, v in s.STORAGES["default"]["OPTIONS"].items()},
+    "storage": storage["BACKEND"], "storage_options": as_text(storage["OPTIONS"]),
     "q_timeout": s.Q_CLUSTER["timeout"], "q_retry": s.Q_CLUSTER["retry"],
 }))
 """
+
+
 def load_settings(tmp_path: Path, **env: str) -> dict:
     result = run_python(PRINT_SETTINGS, tmp_path, **env)
     assert result.returncode == 0, result.stderr
@@ -97,7 +101,8 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         "import django; django.setup()\n"
         "from django.db import connection\n"
         "c = connection.cursor()\n"
-        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])\n"
+        "mode = c.execute('PRAGMA journal_mode').fetchone()[0]\n"
+        "print(mode, c.execute('PRAGMA busy_timeout').fetchone()[0])\n"
     )
     result = run_python(code, tmp_path)
 
@@ -113,4 +118,6 @@ def test_a_generated_secret_key_is_kept_and_private(tmp_path):
     assert len(first) >= 50
     assert first == second
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
-    assert run_python(code, tmp_path, SECRET_KEY="from-the-environment").stdout.strip() == "from-the-environment"
+    assert (
+        run_python(code, tmp_path, SECRET_KEY="from-the-environment").stdout.strip() == "from-the-environment"
+    )
