@@ -42,10 +42,10 @@ def test_it_checks_each_alternative_cluster(settings):
     assert "'gpu'" in errors[0].msg
 
 
-def test_manage_py_check_refuses_to_start_with_it(tmp_path):
+def test_a_worker_refuses_to_start_with_it(tmp_path):
     result = run_python(
-        "import sys; from django.core.management import execute_from_command_line;"
-        "execute_from_command_line(['manage.py', 'check'])",
+        "from django.core.management import execute_from_command_line;"
+        "execute_from_command_line(['manage.py', 'qcluster'])",
         tmp_path,
         Q_TIMEOUT="900",
         Q_RETRY="300",
