@@ -1,4 +1,7 @@
-"""WebSocket routes. The product has exactly one socket, /ws/notifications,
-added with the notification consumer."""
+"""WebSocket routes: the product has exactly one socket."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from notifications.consumers import NotificationConsumer
+
+websocket_urlpatterns = [path("ws/notifications", NotificationConsumer.as_asgi())]

@@ -57,6 +57,9 @@ def pytest_load_initial_conftests(early_config, parser, args) -> None:
     var_dir = Path(tempfile.mkdtemp(prefix="ve-test-"))
     _cleanups.append(lambda: shutil.rmtree(var_dir, ignore_errors=True))
     os.environ["VAR_DIR"] = str(var_dir)
+    # Connections opened by consumer and executor threads must close after use,
+    # or PostgreSQL refuses to drop the test database at the end.
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
     if not os.environ.get("REDIS_URL"):
         from videoeditor.embedded_redis import EmbeddedRedis
 

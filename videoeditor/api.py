@@ -42,7 +42,7 @@ class HealthView(APIView):
     @extend_schema(responses={200: _health, 503: _health}, tags=["system"])
     def get(self, request: Request) -> Response:
         healthy, body = health_report()
-        return Response(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})
+        return Response(body, status=200 if healthy else 503)
 
 
 class UserSerializer(serializers.ModelSerializer):

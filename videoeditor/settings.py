@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "videoeditor.middleware.NeverCacheAPIMiddleware",
 ]
 
 ROOT_URLCONF = "videoeditor.urls"
@@ -101,6 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web and worker processes share one file: WAL lets readers run beside
     # the writer, IMMEDIATE takes the write lock at BEGIN (no upgrade deadlock),
     # and the timeout makes a busy writer wait instead of failing.
+    # Tests run web and worker processes beside the test runner, so the test
+    # database is a file they can all open (not SQLite's private in-memory one).
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test-db.sqlite3")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -245,6 +249,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- Notifications ----------------------------------------------------------------
+NOTIFICATIONS_RETENTION_HOURS = read.int("NOTIFICATIONS_RETENTION_HOURS", default=24, minimum=1)
+# The server says "heartbeat" this often and drops a socket silent for longer
+# than the idle timeout (browsers ping every 20 s).
+NOTIFICATIONS_HEARTBEAT_SECONDS = 20
+NOTIFICATIONS_IDLE_TIMEOUT_SECONDS = 70
 
 # --- Locale -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
