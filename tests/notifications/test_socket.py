@@ -57,10 +57,15 @@ async def test_a_live_notification_arrives_in_the_message_format(alice, alice_co
     await ws.connect()
     await hello(ws, None)
 
+    open_action = {"label": "Open Project", "action": "open_project", "payload": {"id": 45}}
     stored = await anotify(
-        alice, "export_complete", "Export finished", "Your reel is ready.",
-        data={"project_id": 45}, actions=[{"label": "Open Project", "action": "open_project", "payload": {"id": 45}}],
-    )  # fmt: skip
+        alice,
+        "export_complete",
+        "Export finished",
+        "Your reel is ready.",
+        data={"project_id": 45},
+        actions=[open_action],
+    )
     message = await ws.receive_json_from(timeout=5)
 
     assert message == {
@@ -74,7 +79,7 @@ async def test_a_live_notification_arrives_in_the_message_format(alice, alice_co
         "progress": None,
         "dismissible": True,
         "auto_dismiss_ms": 5000,
-        "actions": [{"label": "Open Project", "action": "open_project", "payload": {"id": 45}}],
+        "actions": [open_action],
     }
     assert message["timestamp"].endswith("Z")
     await ws.disconnect()
