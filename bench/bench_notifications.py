@@ -1,0 +1,374 @@
+"""Delivery latency of notify() to live sockets, against a bare channel-layer send.
+
+A real web process (daphne) holds BENCH_SOCKETS (default 1000) authenticated
+sockets on /ws/notifications, one user each. This process calls notify() for
+BENCH_MESSAGES (default 300) of those users, one call every BENCH_INTERVAL_MS
+(default 10) from worker threads, and times each from just before the call to
+its arrival on that user's socket. The baseline sends the same message shape
+with a bare `group_send` to the same groups, the way notify() pushes after its
+commit, so the ratio is notify()'s own cost: the stored row, the seq, on_commit.
+
+Targets: p99 under 200 ms at 1000 sockets, and p99 at most 1.5x the baseline's.
+A message not received within LOSS_TIMEOUT seconds is reported as lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import importlib
+import json
+import os
+import statistics
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import connections, transaction
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench import servers
+from notifications.service import notify, user_group
+
+SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "300"))
+INTERVAL = float(os.environ.get("BENCH_INTERVAL_MS", "10")) / 1000
+ROUNDS = 2  # baseline and notify alternate, so drift over the run hits both alike
+WARMUP = 20  # messages of each kind before timing: connections, caches
+CONNECT_CONCURRENCY = 50
+SEND_THREADS = 8
+LOSS_TIMEOUT = 5.0  # seconds after a send returns
+KEEPALIVE_SECONDS = 30.0  # the consumer drops sockets silent for 70 s
+DEADLINE_SECONDS = float(os.environ.get("BENCH_DEADLINE_S", "420"))
+P99_TARGET_MS = 200.0
+RATIO_TARGET = 1.5
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@dataclass
+class Latency:
+    """A latency figure against its baseline, in milliseconds."""
+
+    name: str
+    ours_ms: float
+    baseline_ms: float
+    verdict: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_ms / self.baseline_ms if self.baseline_ms else float("inf")
+
+    def line(self) -> str:
+        line = f"{self.name:<44} {self.ours_ms:>8.1f}ms {self.baseline_ms:>8.1f}ms {self.ratio:>6.2f}x"
+        return f"{line}  {self.verdict}" if self.verdict else line
+
+
+@dataclass
+class Note:
+    """A line that is not a timing: setup facts, targets, failures."""
+
+    text: str
+
+    def line(self) -> str:
+        return self.text
+
+
+@dataclass
+class Sent:
+    kind: str
+    user_id: int
+    started: float = 0.0  # perf_counter just before the call
+    call_s: float = 0.0  # how long the call itself took
+    received: float | None = None
+
+
+@dataclass
+class Run:
+    sockets: dict[int, ClientConnection] = field(default_factory=dict)
+    sent: dict[int, Sent] = field(default_factory=dict)
+    misdelivered: int = 0
+    duplicates: int = 0
+    next_id: int = 0
+
+
+# --- Setup: database, users, sessions ----------------------------------------------------------
+
+
+def create_users(count: int) -> list[tuple[int, str]]:
+    """`count` users with unusable passwords, each with a logged-in session;
+    returns (user id, session key) pairs."""
+    user_model = get_user_model()
+    prefix = f"bench-{uuid.uuid4().hex[:8]}-"
+    user_model.objects.bulk_create(
+        [user_model(username=f"{prefix}{i}", password=make_password(None)) for i in range(count)],
+        batch_size=500,
+    )
+    users = list(user_model.objects.filter(username__startswith=prefix).order_by("pk"))
+    store_class = importlib.import_module(settings.SESSION_ENGINE).SessionStore
+    pairs = []
+    with transaction.atomic():
+        for user in users:
+            session = store_class()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = BACKEND
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            pairs.append((user.pk, session.session_key))
+    return pairs
+
+
+def delete_users(user_ids: list[int]) -> None:
+    """Leave a shared database (DATABASE_URL) as it was; sessions expire by themselves."""
+    with transaction.atomic():
+        get_user_model().objects.filter(pk__in=user_ids).delete()
+
+
+# --- Sockets ------------------------------------------------------------------------------------
+
+
+async def open_socket(port: int, session_key: str) -> ClientConnection:
+    ws = await connect(
+        f"ws://{servers.HOST}:{port}/ws/notifications",
+        additional_headers={"Cookie": f"sessionid={session_key}"},
+        origin=f"http://{servers.HOST}:{port}",
+        open_timeout=30,
+        ping_interval=None,  # like a browser: the server pings, the client only answers
+        close_timeout=5,
+        max_queue=None,
+    )
+    try:
+        await ws.send(json.dumps({"type": "hello", "last_seq": None}))
+        async with asyncio.timeout(30):
+            while json.loads(await ws.recv()).get("type") != "ready":
+                pass
+    except BaseException:
+        await ws.close()
+        raise
+    return ws
+
+
+async def read(run: Run, user_id: int, ws: ClientConnection) -> None:
+    with contextlib.suppress(Exception):
+        async for raw in ws:
+            arrived = time.perf_counter()
+            message = json.loads(raw)
+            bench_id = (message.get("data") or {}).get("bench_id") if isinstance(message, dict) else None
+            if bench_id is None:
+                continue  # heartbeat, pong, ...
+            sent = run.sent.get(bench_id)
+            if sent is None or sent.user_id != user_id:
+                run.misdelivered += 1
+            elif sent.received is not None:
+                run.duplicates += 1
+            else:
+                sent.received = arrived
+
+
+async def keep_alive(run: Run) -> None:
+    """A ping from every socket every KEEPALIVE_SECONDS, spread over the interval."""
+    while True:
+        sockets = list(run.sockets.values())
+        pause = KEEPALIVE_SECONDS / max(1, len(sockets))
+        for ws in sockets:
+            await asyncio.sleep(pause)
+            with contextlib.suppress(Exception):
+                await ws.send('{"type": "ping"}')
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+def message_like_notify(bench_id: int, user_id: int) -> dict[str, Any]:
+    """What Notification.to_message() gives for the same notify() call."""
+    return {
+        "id": str(uuid.uuid4()),
+        "seq": bench_id + 1,
+        "type": "info",
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "title": "bench",
+        "message": "",
+        "data": {"bench_id": bench_id, "user_id": user_id},
+        "progress": None,
+        "dismissible": True,
+        "auto_dismiss_ms": 5000,
+        "actions": [],
+    }
+
+
+def send(sent: Sent, bench_id: int) -> None:
+    """In a worker thread: the timed call."""
+    sent.started = time.perf_counter()
+    if sent.kind == "notify":
+        notify(sent.user_id, "info", "bench", data={"bench_id": bench_id, "user_id": sent.user_id})
+    else:
+        async_to_sync(get_channel_layer().group_send)(
+            user_group(sent.user_id),
+            {"type": "notification.message", "message": message_like_notify(bench_id, sent.user_id)},
+        )
+    sent.call_s = time.perf_counter() - sent.started
+
+
+async def phase(run: Run, pool: ThreadPoolExecutor, kind: str, count: int) -> list[Sent]:
+    """`count` sends of `kind`, one every INTERVAL to the next user in turn; waits
+    until each has arrived or LOSS_TIMEOUT has passed since its call returned."""
+    loop = asyncio.get_running_loop()
+    user_ids = list(run.sockets)
+    due = loop.time()
+    calls, batch = [], []
+    for _ in range(count):
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        # A steady rate: after a stall of this process, no burst to catch up.
+        due = max(due, loop.time()) + INTERVAL
+        bench_id, run.next_id = run.next_id, run.next_id + 1
+        sent = run.sent[bench_id] = Sent(kind, user_ids[bench_id % len(user_ids)])
+        batch.append(sent)
+        calls.append(loop.run_in_executor(pool, send, sent, bench_id))
+    await asyncio.gather(*calls)
+    give_up = loop.time() + LOSS_TIMEOUT
+    while loop.time() < give_up and any(s.received is None for s in batch):
+        await asyncio.sleep(0.02)
+    return batch
+
+
+# --- Figures ------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def latencies_ms(batch: list[Sent]) -> list[float]:
+    return [(s.received - s.started) * 1000 for s in batch if s.received is not None]
+
+
+def report(run: Run, notified: list[Sent], baseline: list[Sent], sockets: int, connect_s: float) -> list:
+    ours, base = latencies_ms(notified), latencies_ms(baseline)
+    ours_call = [s.call_s * 1000 for s in notified]
+    base_call = [s.call_s * 1000 for s in baseline]
+    p99, base_p99 = percentile(ours, 99), percentile(base, 99)
+    ratio = p99 / base_p99 if base_p99 else float("inf")
+    results: list = [
+        Note(
+            f"notifications: {sockets}/{SOCKETS} sockets open in {connect_s:.1f} s, "
+            f"{len(notified)} notify + {len(baseline)} group_send, one every {INTERVAL * 1000:g} ms"
+        ),
+        Latency(f"notify to socket p50, {sockets} sockets", percentile(ours, 50), percentile(base, 50)),
+        Latency(
+            f"notify to socket p99, {sockets} sockets",
+            p99,
+            base_p99,
+            f"target p99 < {P99_TARGET_MS:g} ms: {'met' if p99 < P99_TARGET_MS else 'MISSED'}; "
+            f"ratio <= {RATIO_TARGET:g}x: {'met' if ratio <= RATIO_TARGET else 'MISSED'}",
+        ),
+        Latency("notify to socket max", max(ours, default=float("nan")), max(base, default=float("nan"))),
+        Latency(
+            "notify() call p50 (vs group_send call)", percentile(ours_call, 50), percentile(base_call, 50)
+        ),
+        Latency(
+            "notify() call p99 (vs group_send call)", percentile(ours_call, 99), percentile(base_call, 99)
+        ),
+    ]
+    if sockets < SOCKETS:
+        results.append(Note(f"FAIL notifications: only {sockets} of {SOCKETS} sockets connected"))
+    for name, batch in (("notify", notified), ("group_send", baseline)):
+        lost = sum(1 for s in batch if s.received is None)
+        if lost:
+            results.append(
+                Note(f"FAIL {name}: {lost}/{len(batch)} lost (not received within {LOSS_TIMEOUT:g} s)")
+            )
+    if run.misdelivered or run.duplicates:
+        results.append(Note(f"FAIL {run.misdelivered} misdelivered, {run.duplicates} duplicate messages"))
+    return results
+
+
+# --- The run ------------------------------------------------------------------------------------
+
+
+async def measure(port: int, sessions: list[tuple[int, str]]) -> list:
+    run = Run()
+    readers: list[asyncio.Task] = []
+    limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    failures: list[BaseException] = []
+
+    async def join(user_id: int, session_key: str) -> None:
+        async with limit:
+            try:
+                ws = await open_socket(port, session_key)
+            except Exception as error:
+                failures.append(error)
+                return
+        run.sockets[user_id] = ws
+        readers.append(asyncio.create_task(read(run, user_id, ws)))
+
+    pinger = None
+    pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="bench-send")
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(join(user_id, key) for user_id, key in sessions))
+        connect_s = time.perf_counter() - started
+        if not run.sockets:
+            raise RuntimeError(f"No socket connected; first error: {failures[0]!r}")
+        pinger = asyncio.create_task(keep_alive(run))
+        # Django, the sockets and their buffers are long-lived: moved out of the
+        # collector's sight, a full collection no longer stalls this process for
+        # tens of milliseconds in the middle of a send (both kinds alike).
+        gc.collect()
+        gc.freeze()
+        for kind in ("group_send", "notify"):
+            await phase(run, pool, kind, WARMUP)
+        notified, baseline = [], []
+        for _ in range(ROUNDS):
+            baseline += await phase(run, pool, "group_send", MESSAGES // ROUNDS)
+            notified += await phase(run, pool, "notify", MESSAGES // ROUNDS)
+        results = report(run, notified, baseline, len(run.sockets), connect_s)
+        if failures:
+            results.append(Note(f"  first socket error: {failures[0]!r}"))
+        return results
+    finally:
+        gc.unfreeze()
+        if pinger is not None:
+            pinger.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(30):
+                await asyncio.gather(*(ws.close() for ws in run.sockets.values()), return_exceptions=True)
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def bounded(port: int, sessions: list[tuple[int, str]]) -> list:
+    try:
+        async with asyncio.timeout(DEADLINE_SECONDS):
+            return await measure(port, sessions)
+    except TimeoutError:
+        return [Note(f"FAIL notifications: the benchmark did not finish within {DEADLINE_SECONDS:g} s")]
+
+
+def run() -> list:
+    call_command("migrate", verbosity=0)
+    sessions = create_users(SOCKETS)
+    port = servers.free_port()
+    log_path = Path(settings.VAR_DIR) / f"bench-daphne-{port}.log"
+    try:
+        with servers.embedded_redis(), servers.daphne(port, log_path):
+            results = asyncio.run(bounded(port, sessions))
+    finally:
+        delete_users([user_id for user_id, _ in sessions])
+        connections.close_all()
+    return results

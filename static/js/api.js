@@ -1,0 +1,28 @@
+// fetch() for our REST API: session cookie, CSRF header, JSON both ways, and
+// errors as sentences a person can read.
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+export async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const detail = data && (data.detail || Object.values(data).flat().join(" "));
+    const error = new Error(detail || `The server answered ${response.status}.`);
+    error.status = response.status;
+    error.data = data;
+    throw error;
+  }
+  return data;
+}
