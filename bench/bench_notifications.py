@@ -20,6 +20,7 @@ import gc
 import importlib
 import json
 import os
+import random
 import statistics
 import time
 import uuid
@@ -44,7 +45,6 @@ from notifications.service import notify, user_group
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "300"))
 INTERVAL = float(os.environ.get("BENCH_INTERVAL_MS", "10")) / 1000
-ROUNDS = 2  # baseline and notify alternate, so drift over the run hits both alike
 WARMUP = 20  # messages of each kind before timing: connections, caches
 CONNECT_CONCURRENCY = 50
 SEND_THREADS = 8
@@ -219,14 +219,18 @@ def send(sent: Sent, bench_id: int) -> None:
     sent.call_s = time.perf_counter() - sent.started
 
 
-async def phase(run: Run, pool: ThreadPoolExecutor, kind: str, count: int) -> list[Sent]:
-    """`count` sends of `kind`, one every INTERVAL to the next user in turn; waits
-    until each has arrived or LOSS_TIMEOUT has passed since its call returned."""
+async def phase(run: Run, pool: ThreadPoolExecutor, count: int) -> list[Sent]:
+    """`count` sends of each kind, shuffled together, one every INTERVAL, each to
+    the next user in turn; waits until each has arrived or LOSS_TIMEOUT has passed
+    since its call returned. Mixed in time, a stall of any process (a garbage
+    collection in daphne, a busy core) delays both kinds alike."""
+    kinds = ["notify", "group_send"] * count
+    random.Random(count).shuffle(kinds)
     loop = asyncio.get_running_loop()
     user_ids = list(run.sockets)
     due = loop.time()
     calls, batch = [], []
-    for _ in range(count):
+    for kind in kinds:
         await asyncio.sleep(max(0.0, due - loop.time()))
         # A steady rate: after a stall of this process, no burst to catch up.
         due = max(due, loop.time()) + INTERVAL
@@ -329,12 +333,10 @@ async def measure(port: int, sessions: list[tuple[int, str]]) -> list:
         # tens of milliseconds in the middle of a send (both kinds alike).
         gc.collect()
         gc.freeze()
-        for kind in ("group_send", "notify"):
-            await phase(run, pool, kind, WARMUP)
-        notified, baseline = [], []
-        for _ in range(ROUNDS):
-            baseline += await phase(run, pool, "group_send", MESSAGES // ROUNDS)
-            notified += await phase(run, pool, "notify", MESSAGES // ROUNDS)
+        await phase(run, pool, WARMUP)
+        batch = await phase(run, pool, MESSAGES)
+        notified = [s for s in batch if s.kind == "notify"]
+        baseline = [s for s in batch if s.kind == "group_send"]
         results = report(run, notified, baseline, len(run.sockets), connect_s)
         if failures:
             results.append(Note(f"  first socket error: {failures[0]!r}"))
