@@ -99,3 +99,20 @@ def test_progress_messages_drive_the_status_bar(page, alice):
         off_the_page_thread(send_progress, alice, "export_42", 100, "Done", title="Exporting Vs Rovers")
         expect(row.locator(".percent")).to_have_text("100%")
         expect(row).to_be_hidden(timeout=5_000)
+
+
+def test_at_most_five_toasts_show_and_the_rest_wait_their_turn(page, alice):
+    with web_process() as url:
+        log_in(page, url, "alice", PASSWORD)
+        wait_until_connected(page)
+
+        for number in range(1, 8):
+            off_the_page_thread(notify, alice, "warning", f"Warning {number}", auto_dismiss_ms=None)
+        expect(page.locator("#notification-badge")).to_have_text("7")
+        toasts = page.locator(".toast")
+        expect(toasts).to_have_count(5)
+        expect(toasts.first).to_contain_text("Warning 1")
+
+        toasts.first.get_by_role("button", name="Dismiss").click()
+        expect(toasts).to_have_count(5)
+        expect(toasts.last).to_contain_text("Warning 6")

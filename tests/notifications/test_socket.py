@@ -189,3 +189,22 @@ async def test_unread_count_changes_reach_every_tab(alice, alice_cookie):
 
     assert await tab.receive_json_from(timeout=5) == {"type": "unread_count", "unread_count": 0}
     await tab.disconnect()
+
+
+async def test_async_code_sends_progress_to_the_socket(alice, alice_cookie):
+    from notifications.service import asend_progress
+
+    ws = socket(alice_cookie)
+    await ws.connect()
+
+    sent = await asend_progress(
+        alice, "upload_7", 55.55, "3.1 of 5.6 GB", type="upload_progress", title="Uploading"
+    )
+    message = await ws.receive_json_from(timeout=5)
+
+    assert sent is True
+    assert message["type"] == "upload_progress"
+    assert message["progress"] == round(55.55, 1)
+    assert message["seq"] is None
+    assert message["data"] == {"task_id": "upload_7"}
+    await ws.disconnect()
