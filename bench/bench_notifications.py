@@ -232,12 +232,13 @@ def send(sent: Sent, bench_id: int) -> None:
 
 
 async def phase(run: Run, pool: ThreadPoolExecutor, count: int) -> list[Sent]:
-    """`count` sends of each kind, shuffled together, one every INTERVAL, each to
-    the next user in turn; waits until each has arrived or LOSS_TIMEOUT has passed
-    since its call returned. Mixed in time, a stall of any process (a garbage
-    collection in daphne, a busy core) delays both kinds alike."""
-    kinds = ["notify", "group_send"] * count
-    random.Random(count).shuffle(kinds)
+    """`count` sends of each kind, one every INTERVAL, each to the next user in
+    turn; waits until each has arrived or LOSS_TIMEOUT has passed since its call
+    returned. The kinds alternate, in random order within each pair: a stall of
+    any process (a full garbage collection in daphne, a busy core) delays as many
+    sends of each kind, by as much."""
+    rng = random.Random(count)
+    kinds = [kind for _ in range(count) for kind in rng.sample(["notify", "group_send"], 2)]
     loop = asyncio.get_running_loop()
     user_ids = list(run.sockets)
     due = loop.time()
@@ -279,6 +280,17 @@ def latencies_ms(batch: list[Sent]) -> list[float]:
     return [(s.received - s.started) * 1000 for s in batch if s.received is not None]
 
 
+def stalls(batch: list[Sent], over_ms: float = 50.0) -> tuple[int, int, float]:
+    """Sends that arrived more than `over_ms` after their call returned: how many,
+    in how many runs of consecutive sends, and the longest such wait (ms)."""
+    waits = [
+        (s.received - s.started - s.call_s) * 1000 if s.received is not None else float("inf") for s in batch
+    ]
+    late = [wait > over_ms for wait in waits]
+    runs = sum(1 for i, is_late in enumerate(late) if is_late and (i == 0 or not late[i - 1]))
+    return sum(late), runs, max((w for w in waits if w != float("inf")), default=0.0)
+
+
 def report(run: Run, notified: list[Sent], baseline: list[Sent], connect_s: float, errors: list[str]) -> list:
     sockets = len(run.sockets)
     ours, base = latencies_ms(notified), latencies_ms(baseline)
@@ -307,6 +319,14 @@ def report(run: Run, notified: list[Sent], baseline: list[Sent], connect_s: floa
             "notify() call p99 (vs group_send call)", percentile(ours_call, 99), percentile(base_call, 99)
         ),
     ]
+    late, runs, longest = stalls(sorted(notified + baseline, key=lambda s: s.started))
+    if late:
+        results.append(
+            Note(
+                f"  {late} sends (both kinds) arrived > 50 ms after their call returned, in {runs} "
+                f"run(s), longest {longest:.0f} ms: the web process or the machine paused"
+            )
+        )
     if sockets < SOCKETS:
         results.append(Note(f"FAIL notifications: only {sockets} of {SOCKETS} sockets connected"))
     for name, batch in (("notify", notified), ("group_send", baseline)):
@@ -368,7 +388,7 @@ async def measure(port: int, sessions: list[tuple[int, str]], log_path: Path) ->
         baseline = [s for s in batch if s.kind == "group_send"]
         results = report(run, notified, baseline, connect_s, web_errors(log_path))
         if failures:
-            results.append(Note(f"  first socket error: {failures[0]!r}"))
+            results.append(Note(f"  {len(failures)} sockets failed to open, first: {failures[0]!r:.150}"))
         return results
     finally:
         gc.unfreeze()

@@ -132,7 +132,18 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL}],
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    # channels-redis blocks in BZPOPMIN for 5 s; a read timeout of
+                    # 5 s (redis-py's default) would cut that wait off and crash
+                    # consumers. Sockets connect in bursts (a deploy reconnects
+                    # everyone), so the pool must not run out at redis-py's 100.
+                    "socket_timeout": 15,
+                    "socket_connect_timeout": 5,
+                    "max_connections": read.int("REDIS_MAX_CONNECTIONS", default=2000, minimum=10),
+                }
+            ],
             "prefix": f"{REDIS_PREFIX}:asgi",
             "capacity": 1000,
             "expiry": 60,
