@@ -13,7 +13,9 @@ code awaits anotify() / abroadcast() / asend_progress().
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import threading
 import time
 import uuid
@@ -23,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -81,13 +83,41 @@ def next_seq(user_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+class _PushLoop:
+    """One long-lived event loop thread per process for sends to the channel layer.
+
+    async_to_sync would make a thread, an event loop and a Redis connection per
+    message (channels-redis pools connections per loop); this keeps one loop and
+    its pool. A forked worker process starts its own loop (threads do not survive
+    a fork).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pid: int | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self.lock:
+            if self.pid != os.getpid() or self.loop is None or self.loop.is_closed():
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name="notification-push", daemon=True).start()
+                self.pid = os.getpid()
+            return self.loop
+
+    def group_send(self, group: str, event: dict[str, Any], timeout: float = 10.0) -> None:
+        coroutine = get_channel_layer().group_send(group, event)
+        asyncio.run_coroutine_threadsafe(coroutine, self._running_loop()).result(timeout)
+
+
+push_loop = _PushLoop()
+
+
 def _push(user_id: int, message: dict[str, Any]) -> None:
     """Deliver to the user's connected sockets. A failure here loses nothing that
     was stored: the client replays it when it reconnects."""
     try:
-        async_to_sync(get_channel_layer().group_send)(
-            user_group(user_id), {"type": "notification.message", "message": message}
-        )
+        push_loop.group_send(user_group(user_id), {"type": "notification.message", "message": message})
     except Exception:
         log.exception("Could not push a notification to user %s; it will be replayed", user_id)
 
