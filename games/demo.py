@@ -17,7 +17,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from games.models import Game, GameType, VideoStatus
-from games.probe import probe, readable_location
+from games.objects import object_store
+from games.probe import probe
 
 DEMO_USERNAME = "demo"
 
@@ -80,7 +81,7 @@ def ensure_demo_game(owner, seconds: float = 40) -> tuple[Game, bool]:
                     f"users/{owner.pk}/games/{game.pk}/{uuid.uuid4().hex}.mp4", File(handle)
                 )
             try:
-                info = probe(readable_location(key))
+                info = probe(object_store().read_location(key))
             except Exception:
                 default_storage.delete(key)
                 raise

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import av
-from django.core.files.storage import Storage, default_storage
 
 
 class NotAVideo(ValueError):
@@ -48,6 +47,7 @@ def probe(source: str, timeout: float = 30.0) -> VideoInfo:
             raise NotAVideo(
                 "This video has no readable duration, frame rate or frame size; it may be truncated."
             )
+        _check_decodes_to_the_end(container, video, duration)
         return VideoInfo(
             duration=round(float(duration), 3),
             width=video.codec_context.width,
@@ -58,9 +58,26 @@ def probe(source: str, timeout: float = 30.0) -> VideoInfo:
         )
 
 
-def readable_location(key: str, storage: Storage = default_storage) -> str:
-    """A path (local storage) or presigned URL (S3) that FFmpeg can read."""
+def _check_decodes_to_the_end(container, video, duration: float) -> None:
+    """Decode the first frame and one near the end. A file cut short keeps its
+    header (faststart puts the index first), so only reading the tail shows it.
+    Seeking costs a range request or two, never the whole file."""
     try:
-        return storage.path(key)
-    except NotImplementedError:
-        return storage.url(key)
+        first = next(container.decode(video), None)
+        if first is None:
+            raise NotAVideo("This video has no frames we can decode.")
+        tail = max(0.0, duration - 2.0)
+        container.seek(int(tail / video.time_base), stream=video, backward=True)
+        last_time = None
+        for frame in container.decode(video):
+            last_time = frame.time
+            if frame.time is not None and frame.time >= duration - 3.0:
+                return
+    except av.error.FFmpegError as exc:
+        raise NotAVideo(
+            f"This video cannot be read to its end; it may be truncated ({exc.strerror or exc})."
+        ) from None
+    raise NotAVideo(
+        f"This video stops early (frames end at {last_time or 0:.1f} s of {duration:.1f} s); "
+        "it may be truncated."
+    )

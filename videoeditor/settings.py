@@ -219,6 +219,13 @@ if S3_BUCKET:
         },
     }
 
+# --- Uploads and playback --------------------------------------------------------------
+# Files up to this size may go in one presigned PUT; bigger ones use multipart.
+UPLOAD_SINGLE_MAX_BYTES = read.int("UPLOAD_SINGLE_MAX_BYTES", default=100 * 2**20, minimum=1)
+UPLOAD_ABANDONED_HOURS = read.int("UPLOAD_ABANDONED_HOURS", default=48, minimum=1)
+# A presigned GET must outlive a viewing session: the video element keeps using it.
+PLAYBACK_URL_EXPIRES = read.int("PLAYBACK_URL_EXPIRES", default=4 * 3600, minimum=60)
+
 # --- Media tools ----------------------------------------------------------------
 FFMPEG_BINARY = read.str("FFMPEG_BINARY", default="") or media_tools.find_ffmpeg()
 
@@ -244,6 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "videoeditor.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Soccer Highlight Video Editor API",

@@ -10,7 +10,8 @@ from django.core.files.storage import default_storage
 
 from games.demo import ensure_demo_game, ensure_demo_user
 from games.models import VideoStatus
-from games.probe import NotAVideo, probe, readable_location
+from games.objects import object_store
+from games.probe import NotAVideo, probe
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_the_demo_game_has_a_probed_playable_video(tmp_path):
     assert game.video_has_audio is True
     assert game.video_codec == "h264"
     # The stored object decodes into the moving test pattern, not a blank frame.
-    with av.open(readable_location(game.video_key)) as container:
+    with av.open(object_store().read_location(game.video_key)) as container:
         frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
     assert frame.shape == (720, 1280, 3)
     assert np.std(frame) > 30

@@ -1,0 +1,287 @@
+"""REST for games and their uploads. Every query is scoped to the requesting user:
+another user's game or upload is a 404."""
+
+from __future__ import annotations
+
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from games import uploads
+from games.models import Game, UploadSession, UploadStatus
+from games.objects import object_store
+from games.serializers import (
+    CompleteSerializer,
+    ConfirmSerializer,
+    GameSerializer,
+    PartSerializer,
+    ProgressSerializer,
+    UploadAnnounceSerializer,
+    UploadSummarySerializer,
+)
+from games.streaming import ranged_file_response
+from videoeditor.versioning import required_version, update_versioned
+
+EDITABLE_FIELDS = ("name", "opponent_name", "game_date", "game_type", "tournament_name")
+
+
+def games_of(user):
+    active = UploadSession.objects.filter(status=UploadStatus.ACTIVE)
+    return Game.objects.filter(owner=user).prefetch_related(
+        Prefetch("uploads", active, to_attr="active_uploads")
+    )
+
+
+def owned_game(request: Request, game_id: int) -> Game:
+    return get_object_or_404(games_of(request.user), pk=game_id)
+
+
+def owned_upload(request: Request, game_id: int, upload_id) -> tuple[Game, UploadSession]:
+    game = owned_game(request, game_id)
+    return game, uploads.active_session(game, upload_id)
+
+
+class GameList(generics.ListCreateAPIView):
+    serializer_class = GameSerializer
+
+    def get_queryset(self):
+        return games_of(self.request.user).order_by("-created_at")
+
+    def perform_create(self, serializer: GameSerializer) -> None:
+        serializer.save(owner=self.request.user)
+
+    @extend_schema(tags=["games"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["games"])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class GameDetail(APIView):
+    @extend_schema(responses=GameSerializer, tags=["games"])
+    def get(self, request: Request, game_id: int) -> Response:
+        return Response(GameSerializer(owned_game(request, game_id)).data)
+
+    @extend_schema(
+        request=GameSerializer,
+        responses={200: GameSerializer, 409: OpenApiTypes.OBJECT},
+        tags=["games"],
+        description="Send the `version` you last read; a stale one gets 409 with the current game.",
+    )
+    def patch(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        version = required_version(request.data)
+        serializer = GameSerializer(game, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {k: v for k, v in serializer.validated_data.items() if k in EDITABLE_FIELDS}
+        fresh = update_versioned(game, version, changes, current=lambda g: GameSerializer(g).data)
+        return Response(GameSerializer(fresh).data)
+
+    @extend_schema(responses={204: None, 409: OpenApiTypes.OBJECT}, tags=["games"])
+    def delete(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        if game.active_uploads:
+            raise uploads.UploadError(409, "This game's video is still uploading; cancel the upload first.")
+        key = game.video_key
+        with transaction.atomic():
+            game.delete()
+            if key:
+                transaction.on_commit(lambda: object_store().delete(key))
+        return Response(status=204)
+
+
+class Tournaments(APIView):
+    @extend_schema(
+        responses=inline_serializer("Tournaments", {"tournaments": serializers.ListField()}), tags=["games"]
+    )
+    def get(self, request: Request) -> Response:
+        names = (
+            Game.objects.filter(owner=request.user)
+            .exclude(tournament_name="")
+            .order_by("tournament_name")
+            .values_list("tournament_name", flat=True)
+            .distinct()
+        )
+        return Response({"tournaments": list(names)})
+
+
+class UploadURL(APIView):
+    """Start a single upload: a presigned PUT (S3) or our fallback endpoint (local)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("filename", str, required=True),
+            OpenApiParameter("size", int, required=True),
+            OpenApiParameter("content_type", str, required=True),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        tags=["uploads"],
+    )
+    def get(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        announced = UploadAnnounceSerializer(data=request.query_params)
+        announced.is_valid(raise_exception=True)
+        _, answer = uploads.start_single(game, **announced.validated_data)
+        return Response(answer)
+
+
+class ConfirmVideo(APIView):
+    @extend_schema(request=ConfirmSerializer, responses=GameSerializer, tags=["uploads"])
+    def post(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        body = ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(
+            GameSerializer(uploads.confirm_single(game, body.validated_data["video_filename"])).data
+        )
+
+
+class GameVideo(APIView):
+    """GET: play the video (Range requests locally, a presigned URL on S3).
+    PUT: the fallback upload, raw body or multipart form, streamed to storage."""
+
+    @extend_schema(responses={(200, "video/*"): OpenApiTypes.BINARY, 302: None}, tags=["games"])
+    def get(self, request: Request, game_id: int):
+        from django.conf import settings
+
+        game = owned_game(request, game_id)
+        if not game.video_key:
+            raise Http404("This game has no video yet.")
+        store = object_store()
+        if store.direct:
+            return HttpResponseRedirect(store.presigned_get(game.video_key, settings.PLAYBACK_URL_EXPIRES))
+        return ranged_file_response(request._request, store.read_location(game.video_key), "video/mp4")
+
+    @extend_schema(
+        request={"application/octet-stream": OpenApiTypes.BINARY, "video/*": OpenApiTypes.BINARY},
+        parameters=[OpenApiParameter("filename", str, description="shown to the user (raw bodies)")],
+        responses=GameSerializer,
+        tags=["uploads"],
+    )
+    def put(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        raw = request._request
+        content_type = raw.META.get("CONTENT_TYPE", "")
+        if content_type.startswith("multipart/form-data"):
+            return Response(GameSerializer(self._from_form(game, raw)).data)
+        length = raw.META.get("CONTENT_LENGTH")
+        if not length:
+            raise uploads.UploadError(411, "Send the file's size in the Content-Length header.")
+        filename = request.query_params.get("filename") or raw.headers.get("X-Filename", "")
+        return Response(
+            GameSerializer(uploads.receive_backend_upload(game, raw, filename, content_type, length)).data
+        )
+
+    def _from_form(self, game: Game, raw) -> Game:
+        # Files go to a temporary file on disk, never into memory.
+        try:
+            _, files = MultiPartParser(raw.META, raw, [TemporaryFileUploadHandler(raw)], raw.encoding).parse()
+        except MultiPartParserError as exc:
+            raise uploads.UploadError(400, f"The form could not be read: {exc}.") from None
+        upload = files.get("file") or files.get("video")
+        if upload is None:
+            raise uploads.UploadError(400, "Send the video in a form field named 'file'.")
+        with upload:
+            return uploads.receive_backend_upload(game, upload, upload.name, upload.content_type, upload.size)
+
+
+class UploadList(APIView):
+    @extend_schema(
+        request=UploadAnnounceSerializer, responses={201: UploadSummarySerializer}, tags=["uploads"]
+    )
+    def post(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        announced = UploadAnnounceSerializer(data=request.data)
+        announced.is_valid(raise_exception=True)
+        session = uploads.start_multipart(game, **announced.validated_data)
+        return Response(
+            {
+                "upload_id": str(session.id),
+                "key": session.key,
+                "part_size": session.part_size,
+                "part_count": session.part_count,
+                "direct": object_store().direct,
+            },
+            status=201,
+        )
+
+
+class UploadDetail(APIView):
+    @extend_schema(responses=UploadSummarySerializer, tags=["uploads"])
+    def get(self, request: Request, game_id: int, upload_id) -> Response:
+        _, session = owned_upload(request, game_id, upload_id)
+        return Response(UploadSummarySerializer(session).data)
+
+    @extend_schema(responses={204: None}, tags=["uploads"], summary="Abort the upload")
+    def delete(self, request: Request, game_id: int, upload_id) -> Response:
+        _, session = owned_upload(request, game_id, upload_id)
+        uploads.abort(session)
+        return Response(status=204)
+
+
+class UploadParts(APIView):
+    @extend_schema(responses=PartSerializer(many=True), tags=["uploads"], summary="Parts already stored")
+    def get(self, request: Request, game_id: int, upload_id) -> Response:
+        _, session = owned_upload(request, game_id, upload_id)
+        parts = uploads.list_parts(session)
+        return Response({"parts": [{"number": p.number, "size": p.size, "etag": p.etag} for p in parts]})
+
+
+class UploadPartURL(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["uploads"], summary="Where to PUT part n")
+    def get(self, request: Request, game_id: int, upload_id, number: int) -> Response:
+        _, session = owned_upload(request, game_id, upload_id)
+        return Response(uploads.part_upload(session, number))
+
+
+class UploadPart(APIView):
+    """PUT a part's bytes (local storage; on S3 parts go straight to the bucket)."""
+
+    @extend_schema(
+        request={"application/octet-stream": OpenApiTypes.BINARY}, responses=PartSerializer, tags=["uploads"]
+    )
+    def put(self, request: Request, game_id: int, upload_id, number: int) -> Response:
+        _, session = owned_upload(request, game_id, upload_id)
+        if object_store().direct:
+            raise uploads.UploadError(400, "Parts go straight to storage: ask for the part's URL first.")
+        length = request._request.META.get("CONTENT_LENGTH")
+        part = uploads.store_part(session, number, request._request, int(length) if length else None)
+        return Response(
+            {"number": part.number, "size": part.size, "etag": part.etag}, headers={"ETag": f'"{part.etag}"'}
+        )
+
+
+class CompleteUpload(APIView):
+    @extend_schema(request=CompleteSerializer, responses=GameSerializer, tags=["uploads"])
+    def post(self, request: Request, game_id: int, upload_id) -> Response:
+        _, session = owned_upload(request, game_id, upload_id)
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(
+            GameSerializer(uploads.complete_multipart(session, body.validated_data["parts"])).data
+        )
+
+
+class UploadProgress(APIView):
+    @extend_schema(
+        request=ProgressSerializer,
+        responses=inline_serializer("UploadProgress", {"progress": serializers.FloatField()}),
+        tags=["uploads"],
+        summary="Report bytes sent, shown on the user's other pages and tabs",
+    )
+    def post(self, request: Request, game_id: int, upload_id) -> Response:
+        _, session = owned_upload(request, game_id, upload_id)
+        body = ProgressSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"progress": uploads.report_progress(session, body.validated_data["uploaded_bytes"])})

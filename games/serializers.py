@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from games.models import Game, GameType, UploadSession, UploadStatus
+
+
+class UploadSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UploadSession
+        fields = [
+            "id",
+            "mode",
+            "status",
+            "filename",
+            "content_type",
+            "size",
+            "part_size",
+            "part_count",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class VideoSerializer(serializers.Serializer):
+    status = serializers.CharField(source="video_status")
+    size = serializers.IntegerField(source="video_size", allow_null=True)
+    duration = serializers.FloatField(source="video_duration", allow_null=True)
+    width = serializers.IntegerField(source="video_width", allow_null=True)
+    height = serializers.IntegerField(source="video_height", allow_null=True)
+    fps = serializers.FloatField(source="video_fps", allow_null=True)
+    codec = serializers.CharField(source="video_codec")
+    has_audio = serializers.BooleanField(source="video_has_audio")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, game: Game) -> str | None:
+        return f"/api/games/{game.pk}/video" if game.video_key else None
+
+
+class ClipAggregatesSerializer(serializers.Serializer):
+    count = serializers.IntegerField(source="clip_count")
+    by_rating = serializers.DictField(child=serializers.IntegerField(), source="clips_by_rating")
+    score = serializers.IntegerField(source="aggregate_score")
+
+
+class GameSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+    video = VideoSerializer(source="*", read_only=True)
+    clips = ClipAggregatesSerializer(source="*", read_only=True)
+    upload = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Game
+        fields = [
+            "id", "name", "display_name", "opponent_name", "game_date", "game_type", "tournament_name",
+            "video", "clips", "upload", "created_at", "version",
+        ]  # fmt: skip
+        read_only_fields = ["id", "created_at", "version"]
+
+    def get_upload(self, game: Game) -> dict | None:
+        active = getattr(game, "active_uploads", None)
+        if active is None:
+            active = list(game.uploads.filter(status=UploadStatus.ACTIVE))
+        return UploadSummarySerializer(active[0]).data if active else None
+
+    def validate(self, attrs: dict) -> dict:
+        merged = {
+            field: getattr(self.instance, field, "") for field in ("name", "opponent_name", "game_type")
+        }
+        merged["tournament_name"] = getattr(self.instance, "tournament_name", "")
+        merged.update(attrs)
+        if not (merged["name"] or "").strip() and not (merged["opponent_name"] or "").strip():
+            raise serializers.ValidationError("Give the game a name or an opponent.")
+        if merged["game_type"] == GameType.TOURNAMENT and not (merged["tournament_name"] or "").strip():
+            raise serializers.ValidationError(
+                {"tournament_name": "A tournament game needs the tournament's name."}
+            )
+        return attrs
+
+
+class UploadAnnounceSerializer(serializers.Serializer):
+    filename = serializers.CharField(trim_whitespace=False, max_length=1000)
+    size = serializers.IntegerField()
+    content_type = serializers.CharField(max_length=200)
+
+
+class ConfirmSerializer(serializers.Serializer):
+    video_filename = serializers.CharField(max_length=500)
+
+
+class PartSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    size = serializers.IntegerField()
+    etag = serializers.CharField()
+
+
+class CompleteSerializer(serializers.Serializer):
+    parts = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+
+class ProgressSerializer(serializers.Serializer):
+    uploaded_bytes = serializers.IntegerField(min_value=0)

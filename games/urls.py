@@ -1,0 +1,20 @@
+from django.urls import path
+
+from games import api
+
+upload = "games/<int:game_id>/uploads/<uuid:upload_id>"
+urlpatterns = [
+    path("games", api.GameList.as_view(), name="game-list"),
+    path("games/tournaments", api.Tournaments.as_view(), name="game-tournaments"),
+    path("games/<int:game_id>", api.GameDetail.as_view(), name="game-detail"),
+    path("games/<int:game_id>/video", api.GameVideo.as_view(), name="game-video"),
+    path("games/<int:game_id>/upload-url", api.UploadURL.as_view(), name="game-upload-url"),
+    path("games/<int:game_id>/confirm-video", api.ConfirmVideo.as_view(), name="game-confirm-video"),
+    path("games/<int:game_id>/uploads", api.UploadList.as_view(), name="upload-list"),
+    path(upload, api.UploadDetail.as_view(), name="upload-detail"),
+    path(f"{upload}/parts", api.UploadParts.as_view(), name="upload-parts"),
+    path(f"{upload}/parts/<int:number>", api.UploadPart.as_view(), name="upload-part"),
+    path(f"{upload}/parts/<int:number>/url", api.UploadPartURL.as_view(), name="upload-part-url"),
+    path(f"{upload}/complete", api.CompleteUpload.as_view(), name="upload-complete"),
+    path(f"{upload}/progress", api.UploadProgress.as_view(), name="upload-progress"),
+]

@@ -1,0 +1,40 @@
+"""Optimistic concurrency for editable resources: every write carries the
+`version` it was based on; a stale one is refused with 409 and the current state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import F
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+
+
+class StaleVersion(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This was changed elsewhere (another tab or device); here is the current version."
+    default_code = "stale_version"
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__({"detail": str(self.default_detail), "current": current})
+
+
+def required_version(data: dict[str, Any]) -> int:
+    value = data.get("version")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise serializers.ValidationError({"version": "Send the version you last read (a whole number)."})
+    return value
+
+
+def update_versioned(instance: models.Model, version: int, changes: dict[str, Any], current) -> models.Model:
+    """Apply `changes` only if the row is still at `version`, bumping it; else raise
+    StaleVersion with `current(fresh_instance)`. One conditional UPDATE: no race."""
+    model = type(instance)
+    updated = model.objects.filter(pk=instance.pk, version=version).update(
+        **changes, version=F("version") + 1
+    )
+    fresh = model.objects.get(pk=instance.pk)
+    if not updated:
+        raise StaleVersion(current(fresh))
+    return fresh
