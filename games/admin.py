@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from games.models import Game
+from games.models import Game, UploadSession
 
 
 @admin.register(Game)
@@ -18,3 +18,12 @@ class GameAdmin(admin.ModelAdmin):
     search_fields = ["name", "opponent_name", "tournament_name", "owner__username"]
     list_select_related = ["owner"]
     readonly_fields = ["created_at", "version"]
+
+
+@admin.register(UploadSession)
+class UploadSessionAdmin(admin.ModelAdmin):
+    list_display = ["filename", "owner", "game", "mode", "status", "size", "created_at", "updated_at"]
+    list_filter = ["mode", "status", "created_at"]
+    search_fields = ["filename", "key", "owner__username", "error"]
+    list_select_related = ["owner", "game"]
+    readonly_fields = ["id", "key", "s3_upload_id", "created_at", "updated_at"]

@@ -59,25 +59,24 @@ def probe(source: str, timeout: float = 30.0) -> VideoInfo:
 
 
 def _check_decodes_to_the_end(container, video, duration: float) -> None:
-    """Decode the first frame and one near the end. A file cut short keeps its
-    header (faststart puts the index first), so only reading the tail shows it.
-    Seeking costs a range request or two, never the whole file."""
+    """Decode the first frame, then walk the packets of the last second. A file cut
+    short keeps its header (faststart puts the index first), so only the tail shows
+    it. Seeking costs a range request or two; demuxing the tail decodes nothing."""
     try:
-        first = next(container.decode(video), None)
-        if first is None:
+        if next(container.decode(video), None) is None:
             raise NotAVideo("This video has no frames we can decode.")
-        tail = max(0.0, duration - 2.0)
-        container.seek(int(tail / video.time_base), stream=video, backward=True)
-        last_time = None
-        for frame in container.decode(video):
-            last_time = frame.time
-            if frame.time is not None and frame.time >= duration - 3.0:
-                return
+        end = float(video.duration * video.time_base) if video.duration else duration
+        container.seek(int(max(0.0, end - 1.0) / video.time_base), stream=video, backward=True)
+        last = 0.0
+        for packet in container.demux(video):
+            if packet.pts is not None and packet.size:
+                last = max(last, float(packet.pts * packet.time_base))
     except av.error.FFmpegError as exc:
         raise NotAVideo(
             f"This video cannot be read to its end; it may be truncated ({exc.strerror or exc})."
         ) from None
-    raise NotAVideo(
-        f"This video stops early (frames end at {last_time or 0:.1f} s of {duration:.1f} s); "
-        "it may be truncated."
-    )
+    frame_time = 1 / float(video.average_rate or 25)
+    if last < end - max(0.5, 3 * frame_time):
+        raise NotAVideo(
+            f"This video stops early (its frames end at {last:.1f} s of {end:.1f} s); it may be truncated."
+        )

@@ -81,7 +81,7 @@ class GameSerializer(serializers.ModelSerializer):
 class UploadAnnounceSerializer(serializers.Serializer):
     filename = serializers.CharField(trim_whitespace=False, max_length=1000)
     size = serializers.IntegerField()
-    content_type = serializers.CharField(max_length=200)
+    content_type = serializers.CharField(max_length=200, allow_blank=True)
 
 
 class ConfirmSerializer(serializers.Serializer):

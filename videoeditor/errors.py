@@ -16,5 +16,8 @@ class UserFacingError(Exception):
 
 def api_exception_handler(exc, context):
     if isinstance(exc, UserFacingError):
-        return Response({"detail": exc.message}, status=exc.status)
+        body = {"detail": exc.message}
+        if hasattr(exc, "current"):
+            body["current"] = exc.current
+        return Response(body, status=exc.status)
     return exception_handler(exc, context)

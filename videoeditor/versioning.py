@@ -7,17 +7,17 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework import serializers
+
+from videoeditor.errors import UserFacingError
 
 
-class StaleVersion(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "This was changed elsewhere (another tab or device); here is the current version."
-    default_code = "stale_version"
+class StaleVersion(UserFacingError):
+    """409 carrying the current state, so the client can show it and retry."""
 
     def __init__(self, current: dict[str, Any]) -> None:
-        super().__init__({"detail": str(self.default_detail), "current": current})
+        super().__init__(409, "This was changed elsewhere (another tab or device); here is the current version.")
+        self.current = current
 
 
 def required_version(data: dict[str, Any]) -> int:
