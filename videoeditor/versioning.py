@@ -16,7 +16,9 @@ class StaleVersion(UserFacingError):
     """409 carrying the current state, so the client can show it and retry."""
 
     def __init__(self, current: dict[str, Any]) -> None:
-        super().__init__(409, "This was changed elsewhere (another tab or device); here is the current version.")
+        super().__init__(
+            409, "This was changed elsewhere (another tab or device); here is the current version."
+        )
         self.current = current
 
 
