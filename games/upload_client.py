@@ -127,9 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Upload stopped: {exc}\nRun the same command again to resume.", file=sys.stderr)
         return 1
     video = game["video"]
-    print(
-        f"{game['display_name']}: {video['status']}, {video['duration']} s, {video['width']}x{video['height']}"
-    )
+    size = f"{video['width']}x{video['height']}"
+    print(f"{game['display_name']}: {video['status']}, {video['duration']} s, {size}")
     return 0
 
 
