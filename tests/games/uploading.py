@@ -32,3 +32,27 @@ def upload_single(
 
 def read(path: Path) -> bytes:
     return Path(path).read_bytes()
+
+
+def start_multipart(api, game, size: int, filename: str = "match.mp4", content_type: str = "video/mp4"):
+    return api.post(
+        f"/api/games/{game.id}/uploads",
+        {"filename": filename, "size": size, "content_type": content_type},
+        format="json",
+    )
+
+
+def put_part(api, game, upload_id: str, number: int, body: bytes):
+    """Send one part where the server says to; returns (status, etag)."""
+    target = api.get(f"/api/games/{game.id}/uploads/{upload_id}/parts/{number}/url")
+    assert target.status_code == 200, target.json()
+    target = target.json()
+    if target["direct"]:
+        response = requests.put(target["url"], data=body, headers=target["headers"], timeout=60)
+        return response.status_code, response.headers.get("ETag", "").strip('"')
+    response = api.generic("PUT", target["url"], body, content_type="application/octet-stream")
+    return response.status_code, response.headers.get("ETag", "").strip('"')
+
+
+def parts_of(body: bytes, part_size: int) -> list[bytes]:
+    return [body[i : i + part_size] for i in range(0, len(body), part_size)]
