@@ -3,12 +3,21 @@
 A real web process (daphne, its log under VAR_DIR) holds BENCH_SOCKETS (default
 1000) authenticated sockets on /ws/notifications, one user each. This process
 sends BENCH_MESSAGES (default 300) notify() calls and as many baseline sends, the
-two kinds shuffled together, one send every BENCH_INTERVAL_MS (default 10) from
-worker threads, each to the next user in turn, and times each from just before
-the call to its arrival on that user's socket. The baseline is a bare
-`group_send` of the same message shape to the same groups, the way notify()
-pushes after its commit, so the ratio is notify()'s own cost: the stored row,
-the seq, on_commit.
+two kinds shuffled together, one send every BENCH_INTERVAL_MS (default 10), each
+to the next user in turn, and times each from just before the call to its
+arrival on that user's socket. The baseline is a bare `group_send` of the same
+message shape to the same groups, through the same long-lived push loop
+notify() uses after its commit, so the ratio is notify()'s own cost: the stored
+row, the seq, on_commit.
+
+This process plays the browsers: it holds the sockets and notes each arrival.
+The sends run in a separate sender process (its own django.setup(), the same
+database and Redis), paced there, from SEND_THREADS worker threads, as notify()
+runs in a web or django-q2 worker process in production, never in the browser:
+in this process, notify()'s Python and ORM work would hold the GIL that the
+sockets' event loop needs, and delay the arrivals it times. Both processes read
+time.perf_counter(), CLOCK_MONOTONIC on Linux, one clock for the whole machine:
+the sender reports when each call started and how long it took.
 
 Targets: p99 under 200 ms at 1000 sockets, and p99 at most 1.5x the baseline's.
 A message not received within LOSS_TIMEOUT seconds, a socket the server closed
@@ -26,16 +35,16 @@ import os
 import random
 import statistics
 import time
+import traceback
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.hashers import make_password
@@ -45,7 +54,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bench import servers
-from notifications.service import notify, user_group
+from notifications.service import notify, push_loop, user_group
 
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "300"))
@@ -91,9 +100,10 @@ class Note:
 
 @dataclass
 class Sent:
+    bench_id: int
     kind: str
     user_id: int
-    started: float = 0.0  # perf_counter just before the call
+    started: float = 0.0  # perf_counter just before the call, in the sender process
     call_s: float = 0.0  # how long the call itself took
     received: float | None = None
 
@@ -218,40 +228,79 @@ def message_like_notify(bench_id: int, user_id: int) -> dict[str, Any]:
     }
 
 
-def send(sent: Sent, bench_id: int) -> None:
-    """In a worker thread: the timed call."""
-    sent.started = time.perf_counter()
-    if sent.kind == "notify":
-        notify(sent.user_id, "info", "bench", data={"bench_id": bench_id, "user_id": sent.user_id})
+def send(bench_id: int, kind: str, user_id: int) -> tuple[int, float, float]:
+    """In a worker thread of the sender process: the timed call; returns
+    (bench_id, when it started, how long it took)."""
+    started = time.perf_counter()
+    if kind == "notify":
+        notify(user_id, "info", "bench", data={"bench_id": bench_id, "user_id": user_id})
     else:
-        async_to_sync(get_channel_layer().group_send)(
-            user_group(sent.user_id),
-            {"type": "notification.message", "message": message_like_notify(bench_id, sent.user_id)},
+        push_loop.group_send(
+            user_group(user_id),
+            {"type": "notification.message", "message": message_like_notify(bench_id, user_id)},
         )
-    sent.call_s = time.perf_counter() - sent.started
+    return bench_id, started, time.perf_counter() - started
 
 
-async def phase(run: Run, pool: ThreadPoolExecutor, count: int) -> list[Sent]:
-    """`count` sends of each kind, one every INTERVAL, each to the next user in
-    turn; waits until each has arrived or LOSS_TIMEOUT has passed since its call
-    returned. The kinds alternate, in random order within each pair: a stall of
-    any process (a full garbage collection in daphne, a busy core) delays as many
-    sends of each kind, by as much."""
+def sender(connection: Connection) -> None:
+    """The sender process (servers.django_process): for each list of
+    (bench_id, kind, user_id) it receives, one call every INTERVAL from a pool of
+    SEND_THREADS threads; answers with every call's send() figures once all have
+    returned, or with the first error. Ends when the benchmark closes its end."""
+    with ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="bench-send") as pool:
+        while True:
+            sends = connection.recv()
+            calls = []
+            due = time.perf_counter()
+            for bench_id, kind, user_id in sends:
+                time.sleep(max(0.0, due - time.perf_counter()))
+                # A steady rate: after a stall of this process, no burst to catch up.
+                due = max(due, time.perf_counter()) + INTERVAL
+                calls.append(pool.submit(send, bench_id, kind, user_id))
+            try:
+                answer = ("done", [call.result() for call in calls])
+            except Exception:
+                answer = ("error", traceback.format_exc())
+            connection.send(answer)
+
+
+async def receive(connection: Connection) -> Any:
+    """The next object from `connection`, without blocking the event loop."""
+    loop = asyncio.get_running_loop()
+    readable = loop.create_future()
+    loop.add_reader(connection.fileno(), lambda: readable.done() or readable.set_result(None))
+    try:
+        await readable
+    finally:
+        loop.remove_reader(connection.fileno())
+    try:
+        return connection.recv()
+    except EOFError:
+        raise RuntimeError("The sender process exited; its error is above.") from None
+
+
+async def phase(run: Run, sender: Connection, count: int) -> list[Sent]:
+    """`count` sends of each kind, one every INTERVAL (paced by the sender
+    process), each to the next user in turn; waits until each has arrived or
+    LOSS_TIMEOUT has passed since the calls returned. The kinds alternate, in
+    random order within each pair: a stall of any process (a full garbage
+    collection in daphne, a busy core) delays as many sends of each kind, by as
+    much."""
     rng = random.Random(count)
     kinds = [kind for _ in range(count) for kind in rng.sample(["notify", "group_send"], 2)]
-    loop = asyncio.get_running_loop()
     user_ids = list(run.sockets)
-    due = loop.time()
-    calls, batch = [], []
+    batch = []
     for kind in kinds:
-        await asyncio.sleep(max(0.0, due - loop.time()))
-        # A steady rate: after a stall of this process, no burst to catch up.
-        due = max(due, loop.time()) + INTERVAL
         bench_id, run.next_id = run.next_id, run.next_id + 1
-        sent = run.sent[bench_id] = Sent(kind, user_ids[bench_id % len(user_ids)])
+        sent = run.sent[bench_id] = Sent(bench_id, kind, user_ids[bench_id % len(user_ids)])
         batch.append(sent)
-        calls.append(loop.run_in_executor(pool, send, sent, bench_id))
-    await asyncio.gather(*calls)
+    sender.send([(s.bench_id, s.kind, s.user_id) for s in batch])
+    status, answer = await receive(sender)
+    if status != "done":
+        raise RuntimeError(f"A send failed in the sender process:\n{answer}")
+    for bench_id, started, call_s in answer:
+        run.sent[bench_id].started, run.sent[bench_id].call_s = started, call_s
+    loop = asyncio.get_running_loop()
     give_up = loop.time() + LOSS_TIMEOUT
     while loop.time() < give_up and any(s.received is None for s in batch):
         await asyncio.sleep(0.02)
@@ -352,7 +401,7 @@ def report(run: Run, notified: list[Sent], baseline: list[Sent], connect_s: floa
 # --- The run ------------------------------------------------------------------------------------
 
 
-async def measure(port: int, sessions: list[tuple[int, str]], log_path: Path) -> list:
+async def measure(port: int, sessions: list[tuple[int, str]], log_path: Path, sender: Connection) -> list:
     run = Run()
     readers: list[asyncio.Task] = []
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -369,7 +418,6 @@ async def measure(port: int, sessions: list[tuple[int, str]], log_path: Path) ->
         readers.append(asyncio.create_task(read(run, user_id, ws)))
 
     pinger = None
-    pool = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="bench-send")
     try:
         started = time.perf_counter()
         await asyncio.gather(*(join(user_id, key) for user_id, key in sessions))
@@ -382,8 +430,8 @@ async def measure(port: int, sessions: list[tuple[int, str]], log_path: Path) ->
         # tens of milliseconds in the middle of a send (both kinds alike).
         gc.collect()
         gc.freeze()
-        await phase(run, pool, WARMUP)
-        batch = await phase(run, pool, MESSAGES)
+        await phase(run, sender, WARMUP)
+        batch = await phase(run, sender, MESSAGES)
         notified = [s for s in batch if s.kind == "notify"]
         baseline = [s for s in batch if s.kind == "group_send"]
         results = report(run, notified, baseline, connect_s, web_errors(log_path))
@@ -406,13 +454,12 @@ async def measure(port: int, sessions: list[tuple[int, str]], log_path: Path) ->
         for task in readers:
             task.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
-async def bounded(port: int, sessions: list[tuple[int, str]], log_path: Path) -> list:
+async def bounded(port: int, sessions: list[tuple[int, str]], log_path: Path, sender: Connection) -> list:
     try:
         async with asyncio.timeout(DEADLINE_SECONDS):
-            return await measure(port, sessions, log_path)
+            return await measure(port, sessions, log_path, sender)
     except TimeoutError:
         return [Note(f"FAIL notifications: the benchmark did not finish within {DEADLINE_SECONDS:g} s")]
 
@@ -423,8 +470,12 @@ def run() -> list:
     port = servers.free_port()
     log_path = Path(settings.VAR_DIR) / f"bench-daphne-{port}.log"
     try:
-        with servers.embedded_redis(), servers.daphne(port, log_path):
-            results = asyncio.run(bounded(port, sessions, log_path))
+        with (
+            servers.embedded_redis(),
+            servers.daphne(port, log_path),
+            servers.django_process("bench.bench_notifications:sender") as sender,
+        ):
+            results = asyncio.run(bounded(port, sessions, log_path, sender))
     finally:
         delete_users([user_id for user_id, _ in sessions])
         connections.close_all()

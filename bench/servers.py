@@ -1,12 +1,14 @@
-"""Processes a benchmark runs against: the embedded Redis and a real daphne.
+"""Processes a benchmark runs against: the embedded Redis, a real daphne, and
+other Django processes (a sender standing in for a web or django-q2 worker).
 
-Both are context managers that stop what they started, whatever happens inside.
+All are context managers that stop what they started, whatever happens inside.
 Everything listens on loopback only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import socket
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from django.conf import settings
@@ -82,3 +85,72 @@ def daphne(port: int, log_path: Path, start_timeout: float = 60.0) -> Iterator[s
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+@contextlib.contextmanager
+def django_process(target: str, start_timeout: float = 60.0) -> Iterator[Connection]:
+    """A fresh Python process that runs django.setup() with this process's
+    environment (so the same VAR_DIR, DATABASE_URL and REDIS_URL: the same
+    database and Redis), then calls `target` ("module:function") with its end of
+    a Connection. Yields this end once the process is ready. On exit the
+    Connection closes (the target sees EOFError), then whatever is left of the
+    process goes as daphne's does."""
+    ours, theirs = socket.socketpair()
+    connection = Connection(ours.detach())
+    main = "from bench.servers import _django_main; _django_main()"
+    try:
+        with theirs:
+            process = subprocess.Popen(
+                [sys.executable, "-c", main, str(theirs.fileno()), target],
+                cwd=BASE_DIR,
+                env=dict(os.environ),
+                stdin=subprocess.DEVNULL,
+                pass_fds=[theirs.fileno()],
+                start_new_session=True,
+            )
+    except BaseException:
+        connection.close()
+        raise
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not connection.poll(0.1):
+            if process.poll() is not None:
+                raise RuntimeError(f"{target} exited at start (code {process.returncode}).")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{target} was not ready within {start_timeout:.0f} s.")
+        try:
+            ready = connection.recv()
+        except EOFError:
+            ready = None
+        if ready != "ready":
+            raise RuntimeError(f"{target} did not start as expected; its error is above.")
+        yield connection
+    finally:
+        connection.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(10)
+        if process.poll() is None:
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(10)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _django_main() -> None:
+    """In the process django_process() starts: argv is [-c, fd, target]."""
+    connection = Connection(int(sys.argv[1]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "videoeditor.settings")
+    import django
+
+    django.setup()
+    module, _, name = sys.argv[2].partition(":")
+    function = getattr(importlib.import_module(module), name)
+    try:
+        connection.send("ready")
+        function(connection)
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the benchmark went away: nothing left to do
+    finally:
+        connection.close()
