@@ -9,13 +9,24 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 
 def main() -> int:
-    os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="ve-bench-"))
+    own_var_dir = "VAR_DIR" not in os.environ
+    if own_var_dir:
+        os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="ve-bench-")
+    try:
+        return run_all()
+    finally:
+        if own_var_dir:
+            shutil.rmtree(os.environ["VAR_DIR"], ignore_errors=True)
+
+
+def run_all() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "videoeditor.settings")
     import django
 

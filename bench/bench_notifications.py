@@ -1,8 +1,8 @@
 """Delivery latency of notify() to live sockets, against a bare channel-layer send.
 
-A real web process (daphne, its log under VAR_DIR) holds BENCH_SOCKETS (default
+A real web process (uvicorn, its log under VAR_DIR) holds BENCH_SOCKETS (default
 1000) authenticated sockets on /ws/notifications, one user each. This process
-sends BENCH_MESSAGES (default 300) notify() calls and as many baseline sends, the
+sends BENCH_MESSAGES (default 1000) notify() calls and as many baseline sends, the
 two kinds shuffled together, one send every BENCH_INTERVAL_MS (default 10), each
 to the next user in turn, and times each from just before the call to its
 arrival on that user's socket. The baseline is a bare `group_send` of the same
@@ -57,7 +57,7 @@ from bench import servers
 from notifications.service import notify, push_loop, user_group
 
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "1000"))
-MESSAGES = int(os.environ.get("BENCH_MESSAGES", "300"))
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000"))
 INTERVAL = float(os.environ.get("BENCH_INTERVAL_MS", "10")) / 1000
 WARMUP = 20  # messages of each kind before timing: connections, caches
 CONNECT_CONCURRENCY = 50
@@ -284,7 +284,7 @@ async def phase(run: Run, sender: Connection, count: int) -> list[Sent]:
     process), each to the next user in turn; waits until each has arrived or
     LOSS_TIMEOUT has passed since the calls returned. The kinds alternate, in
     random order within each pair: a stall of any process (a full garbage
-    collection in daphne, a busy core) delays as many sends of each kind, by as
+    collection in the web process, a busy core) delays as many sends of each kind, by as
     much."""
     rng = random.Random(count)
     kinds = [kind for _ in range(count) for kind in rng.sample(["notify", "group_send"], 2)]
@@ -468,11 +468,11 @@ def run() -> list:
     call_command("migrate", verbosity=0)
     sessions = create_users(SOCKETS)
     port = servers.free_port()
-    log_path = Path(settings.VAR_DIR) / f"bench-daphne-{port}.log"
+    log_path = Path(settings.VAR_DIR) / f"bench-web-{port}.log"
     try:
         with (
             servers.embedded_redis(),
-            servers.daphne(port, log_path),
+            servers.web(port, log_path),
             servers.django_process("bench.bench_notifications:sender") as sender,
         ):
             results = asyncio.run(bounded(port, sessions, log_path, sender))

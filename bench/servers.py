@@ -1,4 +1,4 @@
-"""Processes a benchmark runs against: the embedded Redis, a real daphne, and
+"""Processes a benchmark runs against: the embedded Redis, the real web process, and
 other Django processes (a sender standing in for a web or django-q2 worker).
 
 All are context managers that stop what they started, whatever happens inside.
@@ -20,6 +20,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from django.conf import settings
+
+from videoeditor.stack import web_command
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -54,12 +56,12 @@ def _accepts(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def daphne(port: int, log_path: Path, start_timeout: float = 60.0) -> Iterator[subprocess.Popen]:
-    """`python -m daphne videoeditor.asgi:application` on 127.0.0.1:`port`, with this
+def web(port: int, log_path: Path, start_timeout: float = 60.0) -> Iterator[subprocess.Popen]:
+    """The web process (videoeditor.stack.web_command) on 127.0.0.1:`port`, with this
     process's environment; its output goes to `log_path`."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "videoeditor.asgi:application"],
+            web_command(HOST, port),
             cwd=BASE_DIR,
             env=dict(os.environ),
             stdin=subprocess.DEVNULL,
@@ -71,9 +73,13 @@ def daphne(port: int, log_path: Path, start_timeout: float = 60.0) -> Iterator[s
         deadline = time.monotonic() + start_timeout
         while not _accepts(port):
             if process.poll() is not None:
-                raise RuntimeError(f"daphne exited at start (code {process.returncode}); see {log_path}.")
+                raise RuntimeError(
+                    f"the web process exited at start (code {process.returncode}); see {log_path}."
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"daphne did not listen within {start_timeout:.0f} s; see {log_path}.")
+                raise RuntimeError(
+                    f"the web process did not listen within {start_timeout:.0f} s; see {log_path}."
+                )
             time.sleep(0.1)
         yield process
     finally:
@@ -94,7 +100,7 @@ def django_process(target: str, start_timeout: float = 60.0) -> Iterator[Connect
     database and Redis), then calls `target` ("module:function") with its end of
     a Connection. Yields this end once the process is ready. On exit the
     Connection closes (the target sees EOFError), then whatever is left of the
-    process goes as daphne's does."""
+    process goes as the web process's does."""
     ours, theirs = socket.socketpair()
     connection = Connection(ours.detach())
     main = "from bench.servers import _django_main; _django_main()"

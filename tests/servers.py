@@ -17,6 +17,7 @@ from urllib.parse import quote
 from django.db import connection
 
 from tests.helpers import BASE_DIR
+from videoeditor.stack import web_command
 
 
 def free_port() -> int:
@@ -53,11 +54,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def web_process(port: int | None = None) -> Iterator[str]:
-    """daphne serving the product; yields its base URL once it answers."""
+    """The web process serving the product; yields its base URL once it answers."""
     port = port or free_port()
-    log = open(os.path.join(os.environ["VAR_DIR"], f"daphne-{port}.log"), "w+")  # noqa: SIM115
+    log = open(os.path.join(os.environ["VAR_DIR"], f"web-{port}.log"), "w+")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "videoeditor.asgi:application"],
+        web_command("127.0.0.1", port),
         cwd=BASE_DIR, env=process_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -70,7 +71,7 @@ def web_process(port: int | None = None) -> Iterator[str]:
             except (urllib.error.URLError, ConnectionError):
                 if process.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError(f"daphne did not start:\n{log.read()}") from None
+                    raise RuntimeError(f"the web process did not start:\n{log.read()}") from None
                 time.sleep(0.2)
         yield url
     finally:

@@ -1,4 +1,4 @@
-"""ASGI entry point: `daphne videoeditor.asgi:application` serves HTTP and WebSockets."""
+"""ASGI entry point: `uvicorn videoeditor.asgi:application` serves HTTP and WebSockets."""
 
 import gc
 import os

@@ -46,7 +46,6 @@ if BEHIND_HTTPS_PROXY:
     CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

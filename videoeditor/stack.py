@@ -3,7 +3,7 @@
     python -m videoeditor.stack [--host 127.0.0.1] [--port 8000]
 
 Starts the embedded Redis (unless REDIS_URL is set), one web process
-(`daphne videoeditor.asgi:application`) and one worker cluster
+(`uvicorn videoeditor.asgi:application`) and one worker cluster
 (`manage.py qcluster`). Each child runs in its own process group, so stopping
 one also stops what it spawned (qcluster's worker processes, ffmpeg). If any
 child dies, the rest are stopped too: a half-running stack is worse than none.
@@ -22,6 +22,16 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 10
+
+
+def web_command(host: str, port: int) -> list[str]:
+    """The web process. uvicorn, because it streams request bodies with flow
+    control: a multi-gigabyte fallback upload never sits in the process's memory
+    (daphne queues the whole body in memory before the app reads it)."""
+    return [
+        sys.executable, "-m", "uvicorn", "videoeditor.asgi:application",
+        "--host", host, "--port", str(port), "--ws", "websockets", "--lifespan", "off",
+    ]  # fmt: skip
 
 
 class Stack:
@@ -92,20 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        stack.start(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                args.host,
-                "-p",
-                str(args.port),
-                "videoeditor.asgi:application",
-            ],
-            env,
-        )
+        stack.start("web", web_command(args.host, args.port), env)
         stack.start("worker", [sys.executable, "manage.py", "qcluster"], env)
         host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
         print(

@@ -69,7 +69,7 @@ def test_the_stack_serves_and_stops_cleanly_on_ctrl_c(stack_env):
         assert get(f"http://127.0.0.1:{port}/login/")[0] == 200
         descendants = psutil.Process(stack.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in descendants)
-        assert "daphne" in names
+        assert "uvicorn" in names
         assert "qcluster" in names
 
         # when the user presses Ctrl-C
