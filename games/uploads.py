@@ -233,6 +233,9 @@ def list_parts(session: UploadSession) -> list[Part]:
 
 
 def complete_multipart(session: UploadSession, claimed: list[dict]) -> Game:
+    if object_store().size(session.key) == session.size:
+        # Assembled by an earlier call whose probe could not finish: just check again.
+        return finish_upload(session)
     stored = {p.number: p for p in list_parts(session)}
     try:
         claimed_etags = {int(p["number"]): str(p["etag"]).strip('"') for p in claimed}
@@ -306,6 +309,11 @@ def finish_upload(session: UploadSession) -> Game:
         store.delete(session.key)
         fail(session, str(exc), invalid=True)
         raise UploadError(422, str(exc)) from None
+    except Exception:
+        # Storage unreachable, a timeout: the file may be fine; let the client confirm again.
+        log.exception("Probing upload %s failed", session.pk)
+        Game.objects.filter(pk=session.game_id).update(video_status=VideoStatus.UPLOADING)
+        raise UploadError(502, "We could not read the stored file just now; try confirming again.") from None
     with transaction.atomic():
         game = Game.objects.select_for_update().get(pk=session.game_id)
         replaced = game.video_key

@@ -212,3 +212,49 @@ def test_reported_progress_reaches_the_owner(alice_api, game):
 
     assert response.status_code == 200
     assert response.json() == {"progress": 25.0}
+
+
+def test_the_resume_point_lists_every_part_past_a_page(alice_api, game, big_video, monkeypatch):
+    store = object_store()
+    if not store.direct:
+        pytest.skip("S3 pages its part listings; local storage lists a folder")
+    body = read(big_video)
+    upload = start_multipart(alice_api, game, len(body)).json()
+    send_all(alice_api, game, upload["upload_id"], body, upload["part_size"])
+    real_list_parts = store.client.list_parts
+    pages = []
+
+    def one_part_per_page(**kwargs):
+        pages.append(kwargs.get("PartNumberMarker"))
+        return real_list_parts(**kwargs, MaxParts=1)
+
+    monkeypatch.setattr(type(store.client), "list_parts", lambda self, **kw: one_part_per_page(**kw))
+
+    listed = alice_api.get(f"/api/games/{game.id}/uploads/{upload['upload_id']}/parts").json()["parts"]
+
+    assert [p["number"] for p in listed] == [1, 2, 3]
+    assert len(pages) == 3
+
+
+def test_a_storage_hiccup_while_probing_lets_the_client_confirm_again(
+    alice_api, game, big_video, monkeypatch
+):
+    body = read(big_video)
+    upload = start_multipart(alice_api, game, len(body)).json()
+    etags = send_all(alice_api, game, upload["upload_id"], body, upload["part_size"])
+    from games import uploads
+
+    def unreachable(location):
+        raise TimeoutError("storage did not answer")
+
+    monkeypatch.setattr(uploads, "probe", unreachable)
+    first = complete(alice_api, game, upload["upload_id"], etags)
+    assert first.status_code == 502
+    assert "try confirming again" in first.json()["detail"]
+    assert Game.objects.get(pk=game.pk).video_status == "uploading"
+    assert UploadSession.objects.get(pk=upload["upload_id"]).status == "active"
+
+    monkeypatch.undo()
+    again = complete(alice_api, game, upload["upload_id"], etags)
+    assert again.status_code == 200, again.json()
+    assert again.json()["video"]["status"] == "ready"
