@@ -3,6 +3,7 @@ another user's game or upload is a 404."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import transaction
 from django.db.models import Prefetch
@@ -153,8 +154,6 @@ class GameVideo(APIView):
 
     @extend_schema(responses={(200, "video/*"): OpenApiTypes.BINARY, 302: None}, tags=["games"])
     def get(self, request: Request, game_id: int):
-        from django.conf import settings
-
         game = owned_game(request, game_id)
         if not game.video_key:
             raise Http404("This game has no video yet.")
