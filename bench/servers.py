@@ -83,14 +83,18 @@ def web(port: int, log_path: Path, start_timeout: float = 60.0) -> Iterator[subp
             time.sleep(0.1)
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(10)
-        # Whatever is left of its process group goes now.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM, a grace period, then SIGKILL for whatever is left of its group."""
+    if process.poll() is None:
+        process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(grace)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 @contextlib.contextmanager
@@ -132,16 +136,10 @@ def django_process(target: str, start_timeout: float = 60.0) -> Iterator[Connect
             raise RuntimeError(f"{target} did not start as expected; its error is above.")
         yield connection
     finally:
-        connection.close()
+        connection.close()  # the target sees EOFError and returns by itself
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(10)
-        if process.poll() is None:
-            process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(10)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        stop(process)
 
 
 def _django_main() -> None:
