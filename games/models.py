@@ -82,6 +82,64 @@ class Game(models.Model):
         return f"Vs {self.opponent_name}{when}"
 
 
+class ExtractionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    EXTRACTING = "extracting", "Extracting"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Clip(models.Model):
+    """A moment marked on a game (times in seconds of the game video); later cut
+    into its own file when a project uses it."""
+
+    MIN_LENGTH = 1.0
+    MAX_LENGTH = 60.0
+    DEFAULT_LENGTH = 15.0
+    NOTES_MAX = 280
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="clips")
+    start_time = models.FloatField()
+    end_time = models.FloatField()
+    rating = models.PositiveSmallIntegerField(default=3)
+    tags = models.JSONField(default=list, blank=True)
+    name = models.CharField(max_length=200, blank=True, help_text="empty: derived from rating and tags")
+    notes = models.CharField(max_length=NOTES_MAX, blank=True)
+    extraction_status = models.CharField(
+        max_length=16, choices=ExtractionStatus.choices, default=ExtractionStatus.PENDING
+    )
+    file_key = models.CharField(max_length=500, blank=True)
+    # Stream copy starts at the keyframe before start_time: the file holds this many
+    # seconds before the marked start (0 when re-encoded). Edits are relative to start_time.
+    file_lead_in = models.FloatField(default=0.0)
+    extraction_error = models.CharField(max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "end_time"], name="one_clip_per_game_end_time"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="clip_rating_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")), name="clip_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or f"Clip at {self.start_time:.1f} s"
+
+    @property
+    def duration(self) -> float:
+        return self.end_time - self.start_time
+
+    @property
+    def display_name(self) -> str:
+        from games.tags import derived_name
+
+        return self.name or derived_name(self.rating, self.tags)
+
+
 class UploadMode(models.TextChoices):
     SINGLE = "single", "Direct single upload"
     MULTIPART = "multipart", "Resumable multipart upload"

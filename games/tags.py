@@ -1,0 +1,59 @@
+"""The fixed tag vocabulary, grouped by position, and clip names derived from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tag:
+    short: str
+    long: str
+    position: str
+
+
+POSITIONS: dict[str, list[tuple[str, str]]] = {
+    "Attacker": [
+        ("Goal", "Goals"),
+        ("Assist", "Assists"),
+        ("Dribble", "Dribbling"),
+        ("Movement", "Movement Off Ball"),
+    ],
+    "Midfielder": [
+        ("Pass", "Passing Range"),
+        ("Chance Creation", "Chance Creation"),
+        ("Possession", "Possession Play"),
+        ("Transition", "Transitions"),
+    ],
+    "Defender": [
+        ("Tackle", "Tackles"),
+        ("Interception", "Interceptions"),
+        ("1v1 Defense", "1v1 Defense"),
+        ("Build-Up", "Build-Up Passing"),
+    ],
+    "Goalie": [
+        ("Save", "Shot Stopping"),
+        ("Command", "Command of Area"),
+        ("Distribution", "Distribution"),
+        ("1v1 Save", "1v1 Saves"),
+    ],
+}
+TAGS: dict[str, Tag] = {
+    short: Tag(short, long, position) for position, tags in POSITIONS.items() for short, long in tags
+}
+
+RATING_ADJECTIVES = {5: "Brilliant", 4: "Good", 3: "Interesting", 2: "Unfortunate", 1: "Bad"}
+RATING_SYMBOLS = {5: "!!", 4: "!", 3: "!?", 2: "?", 1: "??"}
+
+
+def unknown_tags(tags: list[str]) -> list[str]:
+    return [tag for tag in tags if tag not in TAGS]
+
+
+def derived_name(rating: int, tags: list[str]) -> str:
+    """ "Good Dribble, Pass and Tackle"; empty without tags."""
+    if not tags:
+        return ""
+    names = list(tags)
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{RATING_ADJECTIVES[rating]} {joined}"
