@@ -17,10 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from games import uploads
-from games.models import Game, UploadSession, UploadStatus
+from games import clips, uploads
+from games.models import Clip, Game, UploadSession, UploadStatus
 from games.objects import object_store
 from games.serializers import (
+    ClipInputSerializer,
+    ClipSerializer,
     CompleteSerializer,
     ConfirmSerializer,
     GameSerializer,
@@ -82,7 +84,7 @@ class GameDetail(APIView):
     )
     def patch(self, request: Request, game_id: int) -> Response:
         game = owned_game(request, game_id)
-        version = required_version(request.data)
+        version = required_version(request)
         serializer = GameSerializer(game, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = {k: v for k, v in serializer.validated_data.items() if k in EDITABLE_FIELDS}
@@ -94,11 +96,10 @@ class GameDetail(APIView):
         game = owned_game(request, game_id)
         if game.active_uploads:
             raise uploads.UploadError(409, "This game's video is still uploading; cancel the upload first.")
-        key = game.video_key
+        keys = [game.video_key, *game.clips.exclude(file_key="").values_list("file_key", flat=True)]
         with transaction.atomic():
             game.delete()
-            if key:
-                transaction.on_commit(lambda: object_store().delete(key))
+            transaction.on_commit(lambda: [object_store().delete(key) for key in keys if key])
         return Response(status=204)
 
 
@@ -284,3 +285,84 @@ class UploadProgress(APIView):
         body = ProgressSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return Response({"progress": uploads.report_progress(session, body.validated_data["uploaded_bytes"])})
+
+
+# --- Clips --------------------------------------------------------------------------
+
+
+def owned_clip(request: Request, clip_id: int) -> Clip:
+    return get_object_or_404(Clip.objects.select_related("game"), pk=clip_id, game__owner=request.user)
+
+
+def clip_input(data, partial: bool = False) -> dict:
+    serializer = ClipInputSerializer(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class ClipList(APIView):
+    @extend_schema(responses=ClipSerializer(many=True), tags=["clips"])
+    def get(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        return Response(ClipSerializer(game.clips.order_by("start_time"), many=True).data)
+
+    @extend_schema(request=ClipInputSerializer, responses={201: ClipSerializer}, tags=["clips"])
+    def post(self, request: Request, game_id: int) -> Response:
+        clip = clips.create_clip(owned_game(request, game_id), clip_input(request.data))
+        return Response(ClipSerializer(clip).data, status=201)
+
+    @extend_schema(
+        request=ClipInputSerializer(many=True),
+        responses=ClipSerializer(many=True),
+        tags=["clips"],
+        summary="Replace the game's clips (matched by end_time), in one transaction",
+    )
+    def put(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        if not isinstance(request.data, list):
+            raise clips.ClipError(400, "Send the full list of clips.")
+        items = [clip_input(item) for item in request.data]
+        return Response(ClipSerializer(clips.replace_clips(game, items), many=True).data)
+
+
+class ClipDetail(APIView):
+    @extend_schema(responses=ClipSerializer, tags=["clips"])
+    def get(self, request: Request, clip_id: int) -> Response:
+        return Response(ClipSerializer(owned_clip(request, clip_id)).data)
+
+    @extend_schema(
+        request=ClipInputSerializer,
+        responses={200: ClipSerializer, 409: OpenApiTypes.OBJECT},
+        tags=["clips"],
+        description="Send the `version` you last read (or If-Match); stale: 409 with the current clip.",
+    )
+    def patch(self, request: Request, clip_id: int) -> Response:
+        clip = owned_clip(request, clip_id)
+        version = required_version(request)
+        return Response(
+            ClipSerializer(clips.update_clip(clip, version, clip_input(request.data, partial=True))).data
+        )
+
+    @extend_schema(responses={204: None}, tags=["clips"])
+    def delete(self, request: Request, clip_id: int) -> Response:
+        clips.delete_clip(owned_clip(request, clip_id))
+        return Response(status=204)
+
+
+class Tags(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["clips"], summary="The tag vocabulary by position")
+    def get(self, request: Request) -> Response:
+        from games.tags import POSITIONS, RATING_ADJECTIVES, RATING_SYMBOLS
+
+        return Response(
+            {
+                "positions": [
+                    {"position": position, "tags": [{"short": s, "long": lng} for s, lng in tags]}
+                    for position, tags in POSITIONS.items()
+                ],
+                "ratings": [
+                    {"rating": r, "adjective": RATING_ADJECTIVES[r], "symbol": RATING_SYMBOLS[r]}
+                    for r in range(5, 0, -1)
+                ],
+            }
+        )

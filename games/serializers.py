@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from games.models import Game, GameType, UploadSession, UploadStatus
+from games.models import Clip, Game, GameType, UploadSession, UploadStatus
 
 
 class UploadSummarySerializer(serializers.ModelSerializer):
@@ -100,3 +100,34 @@ class CompleteSerializer(serializers.Serializer):
 
 class ProgressSerializer(serializers.Serializer):
     uploaded_bytes = serializers.IntegerField(min_value=0)
+
+
+class ClipSerializer(serializers.ModelSerializer):
+    """A clip as the API shows it. `name` is what to display (stored or derived);
+    `name_is_derived` says which."""
+
+    name = serializers.CharField(source="display_name", read_only=True)
+    name_is_derived = serializers.SerializerMethodField()
+    duration = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Clip
+        fields = [
+            "id", "game", "start_time", "end_time", "duration", "rating", "tags", "name", "name_is_derived",
+            "notes", "extraction_status", "extraction_error", "version", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_name_is_derived(self, clip: Clip) -> bool:
+        return not clip.name
+
+
+class ClipInputSerializer(serializers.Serializer):
+    """Shapes only; the rules (times, lengths, tags) live in games.clips."""
+
+    start_time = serializers.FloatField()
+    end_time = serializers.FloatField()
+    rating = serializers.IntegerField(required=False, default=3)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)

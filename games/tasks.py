@@ -6,9 +6,15 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from games import extraction
 from games.uploads import abort_abandoned
 
 
 def cleanup_abandoned_uploads() -> int:
     """Scheduled hourly (see migration 0003)."""
     return abort_abandoned(timedelta(hours=settings.UPLOAD_ABANDONED_HOURS))
+
+
+def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None:
+    """Queued by games.extraction.request_extraction; the times are those it claimed."""
+    return extraction.extract_clip(clip_id, start_time, end_time)

@@ -21,3 +21,31 @@ class NeverCacheAPIMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class JSONBodyLimitMiddleware:
+    """Refuse oversized JSON bodies before anything parses them (DRF reads the
+    stream itself, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE). Uploads are not JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.http import JsonResponse
+
+        if request.content_type == "application/json":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            limit = settings.API_JSON_MAX_BYTES
+            if length > limit:
+                return JsonResponse(
+                    {
+                        "detail": f"The request is {length / 2**20:.1f} MB; JSON requests are limited to "
+                        f"{limit / 2**20:.0f} MB."
+                    },
+                    status=413,
+                )
+        return self.get_response(request)

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "videoeditor.middleware.NeverCacheAPIMiddleware",
+    "videoeditor.middleware.JSONBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "videoeditor.urls"
@@ -224,6 +225,12 @@ UPLOAD_SINGLE_MAX_BYTES = read.int("UPLOAD_SINGLE_MAX_BYTES", default=100 * 2**2
 UPLOAD_ABANDONED_HOURS = read.int("UPLOAD_ABANDONED_HOURS", default=48, minimum=1)
 # A presigned GET must outlive a viewing session: the video element keeps using it.
 PLAYBACK_URL_EXPIRES = read.int("PLAYBACK_URL_EXPIRES", default=4 * 3600, minimum=60)
+
+# The largest JSON request body the API reads (edits are kilobytes; uploads are not JSON).
+API_JSON_MAX_BYTES = read.int("API_JSON_MAX_BYTES", default=2**20, minimum=1024)
+
+# --- Output sizes of exports, by aspect ratio ------------------------------------------
+OUTPUT_SIZES = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080), "4:3": (1440, 1080)}
 
 # --- Media tools ----------------------------------------------------------------
 FFMPEG_BINARY = read.str("FFMPEG_BINARY", default="") or media_tools.find_ffmpeg()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/auth/token", ObtainAuthToken.as_view(), name="api-token"),
     path("api/me", api.MeView.as_view(), name="api-me"),
     path("api/", include("games.urls")),
+    path("api/", include("exports.urls")),
     path("api/", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -22,10 +22,16 @@ class StaleVersion(UserFacingError):
         self.current = current
 
 
-def required_version(data: dict[str, Any]) -> int:
-    value = data.get("version")
+def required_version(request) -> int:
+    """The version the client read: a `version` body field or an `If-Match` header."""
+    value = request.data.get("version") if hasattr(request.data, "get") else None
+    if value is None and request.headers.get("If-Match"):
+        value = request.headers["If-Match"].removeprefix("W/").strip('" ')
+        value = int(value) if value.isdigit() else value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise serializers.ValidationError({"version": "Send the version you last read (a whole number)."})
+        raise serializers.ValidationError(
+            {"version": "Send the version you last read (a `version` field or an If-Match header)."}
+        )
     return value
 
 

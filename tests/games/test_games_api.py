@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from games.models import Game, UploadMode, UploadSession
+from games.models import Clip, Game, UploadMode, UploadSession
 
 pytestmark = pytest.mark.django_db
 
@@ -108,9 +108,15 @@ def test_tournament_names_are_distinct_and_sorted(alice_api, alice, bob):
     assert alice_api.get("/api/games/tournaments").json() == {"tournaments": ["Autumn Open", "Spring Cup"]}
 
 
-def test_deleting_a_game_deletes_its_video(alice_api, game, django_capture_on_commit_callbacks):
+def test_deleting_a_game_deletes_its_video_and_clip_files(
+    alice_api, game, django_capture_on_commit_callbacks
+):
     key = default_storage.save(f"users/{game.owner_id}/games/{game.id}/v.mp4", ContentFile(b"video bytes"))
-    Game.objects.filter(pk=game.pk).update(video_key=key, video_status="ready")
+    clip_key = default_storage.save(
+        f"users/{game.owner_id}/games/{game.id}/clips/c.mp4", ContentFile(b"clip")
+    )
+    Game.objects.filter(pk=game.pk).update(video_key=key, video_status="ready", video_duration=100)
+    Clip.objects.create(game=game, start_time=1, end_time=5, file_key=clip_key, extraction_status="ready")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_api.delete(f"/api/games/{game.id}")
@@ -118,6 +124,7 @@ def test_deleting_a_game_deletes_its_video(alice_api, game, django_capture_on_co
     assert response.status_code == 204
     assert not Game.objects.filter(pk=game.pk).exists()
     assert not default_storage.exists(key)
+    assert not default_storage.exists(clip_key)
 
 
 def test_a_game_cannot_be_deleted_while_its_video_uploads(alice_api, game):

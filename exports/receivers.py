@@ -1,0 +1,29 @@
+"""What exports does when a clip changes (games sends clip_changed; see games/signals.py)."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+from games.extraction import request_extraction
+
+from exports.models import ProjectClip
+from exports.projects import drop_five_star_project, five_star_project
+from games.signals import clip_changed
+
+
+@receiver(clip_changed)
+def keep_projects_in_step(sender, clip, before, deleted: bool = False, **kwargs) -> None:
+    was_five = before is not None and before["rating"] == 5
+    if deleted:
+        if was_five:
+            drop_five_star_project(clip)
+        return
+    if clip.rating == 5 and not was_five:
+        five_star_project(clip)
+    elif was_five and clip.rating != 5:
+        drop_five_star_project(clip)
+    moved = before is not None and (before["start_time"], before["end_time"]) != (
+        clip.start_time,
+        clip.end_time,
+    )
+    if moved and ProjectClip.objects.filter(clip=clip).exists():
+        request_extraction(clip)  # its old file was invalidated; projects need the new one

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from exports.models import AspectRatio, EffectType, FinalVideo, Overlay, Project, ProjectClip, ProjectMode
+from exports.projects import group_label
+from games.serializers import ClipSerializer
+
+
+class RenderedVideoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    size = serializers.IntegerField()
+    duration = serializers.FloatField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    fps = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+
+
+class ProjectClipSerializer(serializers.ModelSerializer):
+    clip = ClipSerializer(read_only=True)
+
+    class Meta:
+        model = ProjectClip
+        fields = ["id", "clip", "position", "crop_keyframes", "segments", "version"]
+        read_only_fields = fields
+
+
+class OverlaySerializer(serializers.ModelSerializer):
+    frame = serializers.SerializerMethodField(help_text="width and height of the framed video")
+
+    class Meta:
+        model = Overlay
+        fields = ["effect_type", "regions", "frame", "version"]
+        read_only_fields = fields
+
+    def get_frame(self, overlay: Overlay) -> dict:
+        width, height = settings.OUTPUT_SIZES[overlay.project.aspect_ratio]
+        return {"width": width, "height": height}
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    """A project as lists show it; expects the annotations of projects.projects_of()."""
+
+    clip_count = serializers.IntegerField(read_only=True)
+    clips_by_status = serializers.SerializerMethodField()
+    edited = serializers.SerializerMethodField()
+    exported = serializers.SerializerMethodField()
+    working_video = RenderedVideoSerializer(read_only=True)
+    final_video = RenderedVideoSerializer(read_only=True)
+    games = serializers.SerializerMethodField()
+    group_label = serializers.SerializerMethodField()
+    automatic = serializers.SerializerMethodField(help_text="made by the 5-star rule")
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
+            "exported", "working_video", "final_video", "games", "group_label", "automatic", "last_opened_at",
+            "version", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _games(self, project: Project) -> list:
+        seen = {}
+        for project_clip in project.project_clips.all():  # prefetched with clip__game
+            seen.setdefault(project_clip.clip.game_id, project_clip.clip.game)
+        return list(seen.values())
+
+    def get_clips_by_status(self, project: Project) -> dict[str, int]:
+        return {
+            state: getattr(project, f"clips_{state}")
+            for state in ("pending", "extracting", "ready", "failed")
+        }
+
+    def get_edited(self, project: Project) -> bool:
+        return project.edited_at is not None
+
+    def get_exported(self, project: Project) -> bool:
+        return project.working_video_id is not None
+
+    def get_games(self, project: Project) -> list[dict]:
+        return [{"id": g.pk, "display_name": g.display_name} for g in self._games(project)]
+
+    def get_group_label(self, project: Project) -> str:
+        return group_label(self._games(project))
+
+    def get_automatic(self, project: Project) -> bool:
+        return project.auto_for_clip_id is not None
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    clips = ProjectClipSerializer(source="project_clips", many=True, read_only=True)
+    overlay = OverlaySerializer(read_only=True)
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "clips", "overlay"]
+        read_only_fields = fields
+
+
+class ProjectChangeSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+    name = serializers.CharField(required=False, max_length=200)
+    aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, required=False)
+    transition = serializers.DictField(required=False)
+    mode = serializers.ChoiceField(choices=ProjectMode.choices, required=False)
+
+
+class ClipFilterSerializer(serializers.Serializer):
+    game_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    min_rating = serializers.IntegerField(required=False, default=1)
+    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class FromClipsSerializer(ClipFilterSerializer):
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, default=AspectRatio.PORTRAIT)
+    clip_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class ProjectCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, default=AspectRatio.PORTRAIT)
+    clip_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class AddClipsSerializer(serializers.Serializer):
+    clip_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class OrderSerializer(serializers.Serializer):
+    project_clip_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class FramingChangeSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+    crop_keyframes = serializers.JSONField(required=False)
+    segments = serializers.JSONField(required=False)
+
+
+class OverlayChangeSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+    effect_type = serializers.ChoiceField(choices=EffectType.choices, required=False)
+    regions = serializers.JSONField(required=False)
+
+
+class FinalVideoSerializer(RenderedVideoSerializer):
+    project = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_project(self, video: FinalVideo) -> dict:
+        return {
+            "id": video.project_id,
+            "name": video.project.name,
+            "aspect_ratio": video.project.aspect_ratio,
+        }
+
+    def get_download_url(self, video: FinalVideo) -> str:
+        return f"/api/downloads/{video.pk}/file"

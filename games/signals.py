@@ -1,0 +1,8 @@
+"""Signals other apps listen to (games never imports them): `exports` keeps the
+5-star projects and re-extracts edited clips that projects use."""
+
+from django.dispatch import Signal
+
+# sender=Clip, clip=<Clip>, before=<dict, None when created>, deleted=<bool, only when True>
+# The dicts hold start_time, end_time and rating.
+clip_changed = Signal()
