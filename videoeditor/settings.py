@@ -273,6 +273,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UploadModeEnum": "games.models.UploadMode",
+        "ProjectModeEnum": "exports.models.ProjectMode",
+    },
 }
 
 # --- Notifications ----------------------------------------------------------------
