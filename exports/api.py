@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -98,6 +99,17 @@ class ProjectDetail(APIView):
         with transaction.atomic():
             project.delete()
             transaction.on_commit(lambda: [object_store().delete(key) for key in keys])
+        return Response(status=204)
+
+
+class ProjectOpened(APIView):
+    """Record that the user opened the project ("continue where you left off").
+    UI state, not an edit: no version change."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["projects"])
+    def post(self, request: Request, project_id: int) -> Response:
+        project = owned_project(request, project_id)
+        type(project).objects.filter(pk=project.pk).update(last_opened_at=timezone.now())
         return Response(status=204)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("projects/preview-clips", api.PreviewClips.as_view(), name="project-preview-clips"),
     path("projects/from-clips", api.FromClips.as_view(), name="project-from-clips"),
     path(project, api.ProjectDetail.as_view(), name="project-detail"),
+    path(f"{project}/opened", api.ProjectOpened.as_view(), name="project-opened"),
     path(f"{project}/clips", api.ProjectClips.as_view(), name="project-clips"),
     path(f"{project}/clips/order", api.ProjectClipOrder.as_view(), name="project-clip-order"),
     path(

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
@@ -17,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from games import clips, uploads
+from games import clips, tsv, uploads
 from games.models import Clip, Game, UploadSession, UploadStatus
 from games.objects import object_store
 from games.serializers import (
@@ -347,6 +348,44 @@ class ClipDetail(APIView):
     def delete(self, request: Request, clip_id: int) -> Response:
         clips.delete_clip(owned_clip(request, clip_id))
         return Response(status=204)
+
+
+class ClipsTSV(APIView):
+    """The game's clips as TSV (GET) or imported from TSV (POST, all or nothing)."""
+
+    @extend_schema(responses={(200, "text/tab-separated-values"): OpenApiTypes.STR}, tags=["clips"])
+    def get(self, request: Request, game_id: int) -> HttpResponse:
+        game = owned_game(request, game_id)
+        response = HttpResponse(
+            tsv.export_clips(game), content_type="text/tab-separated-values; charset=utf-8"
+        )
+        response["Content-Disposition"] = content_disposition_header(True, f"{game.display_name} clips.tsv")
+        return response
+
+    @extend_schema(
+        request={"text/tab-separated-values": OpenApiTypes.STR},
+        responses={200: ClipSerializer(many=True), 400: OpenApiTypes.OBJECT},
+        tags=["clips"],
+        description="Clips with the same end_time as an existing clip update it; the others are added.",
+    )
+    def post(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        raw = request._request
+        if raw.content_type == "application/json":
+            text = request.data.get("tsv", "") if isinstance(request.data, dict) else ""
+        else:
+            text = raw.body.decode("utf-8", errors="replace")
+        try:
+            written = clips.upsert_clips(game, tsv.parse_clips(game, text), delete_missing=False)
+        except tsv.TSVError as error:
+            return Response(
+                {
+                    "detail": error.message,
+                    "errors": [{"line": e.line, "message": e.message} for e in error.errors],
+                },
+                status=400,
+            )
+        return Response(ClipSerializer(written, many=True).data)
 
 
 class Tags(APIView):

@@ -147,9 +147,16 @@ def replace_clips(game: Game, items: list[dict[str, Any]]) -> list[Clip]:
     ends = [c["end_time"] for c in cleaned]
     if len(set(ends)) != len(ends):
         raise ClipError(400, "Two clips end at the same time; clips are told apart by their end.")
+    return upsert_clips(game, cleaned, delete_missing=True)
+
+
+def upsert_clips(game: Game, cleaned: list[dict[str, Any]], delete_missing: bool) -> list[Clip]:
+    """Write already-cleaned clips, matched by end_time, in one transaction."""
+    from games.extraction import invalidate_file
+
     with transaction.atomic():
         existing = {c.end_time: c for c in Clip.objects.select_for_update().filter(game=game)}
-        kept = []
+        written = []
         for values in cleaned:
             clip = existing.pop(values["end_time"], None)
             if clip is None:
@@ -162,12 +169,11 @@ def replace_clips(game: Game, items: list[dict[str, Any]]) -> list[Clip]:
                 clip.version += 1
                 clip.save()
                 if clip.start_time != before["start_time"]:
-                    from games.extraction import invalidate_file
-
                     invalidate_file(clip)
                 clip_changed.send(sender=Clip, clip=clip, before=before)
-            kept.append(clip)
-        for clip in existing.values():
-            delete_clip(clip)
+            written.append(clip)
+        if delete_missing:
+            for clip in existing.values():
+                delete_clip(clip)
         refresh_aggregates(game.pk)
-    return sorted(kept, key=lambda c: c.start_time)
+    return sorted(written, key=lambda c: c.start_time)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("games/<int:game_id>/upload-url", api.UploadURL.as_view(), name="game-upload-url"),
     path("games/<int:game_id>/confirm-video", api.ConfirmVideo.as_view(), name="game-confirm-video"),
     path("games/<int:game_id>/clips", api.ClipList.as_view(), name="clip-list"),
+    path("games/<int:game_id>/clips.tsv", api.ClipsTSV.as_view(), name="clip-tsv"),
     path("clips/<int:clip_id>", api.ClipDetail.as_view(), name="clip-detail"),
     path("tags", api.Tags.as_view(), name="tags"),
     path("games/<int:game_id>/uploads", api.UploadList.as_view(), name="upload-list"),

@@ -216,3 +216,11 @@ def test_another_users_projects_and_clips_are_404(bob_api, project, clips):
         == 404
     )
     assert bob_api.get("/api/projects").json()["count"] == 0
+
+
+def test_opening_a_project_is_recorded_without_a_new_version(alice_api, project):
+    assert alice_api.post(f"/api/projects/{project['id']}/opened").status_code == 204
+
+    body = alice_api.get(f"/api/projects/{project['id']}").json()
+    assert body["last_opened_at"] is not None
+    assert body["version"] == 1

@@ -25,3 +25,18 @@ def game(alice) -> Game:
 @pytest.fixture
 def bobs_game(bob) -> Game:
     return Game.objects.create(owner=bob, opponent_name="Wanderers")
+
+
+@pytest.fixture
+def match(alice) -> Game:
+    """A game whose (already probed) video is ten minutes of 1080p."""
+    return Game.objects.create(
+        owner=alice,
+        opponent_name="Rovers",
+        video_status="ready",
+        video_key="users/x/v.mp4",
+        video_duration=600.0,
+        video_width=1920,
+        video_height=1080,
+        video_fps=29.97,
+    )

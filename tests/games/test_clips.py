@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from games.models import Clip, Game
+from games.models import Clip
+from tests.games.clipping import add
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def match(alice) -> Game:
-    """A game whose (already probed) video is ten minutes of 1080p."""
-    return Game.objects.create(
-        owner=alice,
-        opponent_name="Rovers",
-        video_status="ready",
-        video_key="users/x/v.mp4",
-        video_duration=600.0,
-        video_width=1920,
-        video_height=1080,
-        video_fps=29.97,
-    )
-
-
-def add(api, game, **fields):
-    return api.post(
-        f"/api/games/{game.id}/clips", {"start_time": 100, "end_time": 115, **fields}, format="json"
-    )
 
 
 def test_a_clip_gets_a_derived_name_and_counts_on_the_game(alice_api, match):
