@@ -48,6 +48,8 @@ class ProjectSerializer(serializers.ModelSerializer):
     clips_by_status = serializers.SerializerMethodField()
     edited = serializers.SerializerMethodField()
     exported = serializers.SerializerMethodField()
+    has_working_video = serializers.SerializerMethodField()
+    has_final_video = serializers.SerializerMethodField()
     working_video = RenderedVideoSerializer(read_only=True)
     final_video = RenderedVideoSerializer(read_only=True)
     games = serializers.SerializerMethodField()
@@ -58,8 +60,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         model = Project
         fields = [
             "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
-            "exported", "working_video", "final_video", "games", "group_label", "automatic", "last_opened_at",
-            "version", "created_at",
+            "exported", "has_working_video", "has_final_video", "working_video", "final_video", "games",
+            "group_label", "automatic", "last_opened_at", "version", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -80,6 +82,12 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_exported(self, project: Project) -> bool:
         return project.working_video_id is not None
+
+    def get_has_working_video(self, project: Project) -> bool:
+        return project.working_video_id is not None
+
+    def get_has_final_video(self, project: Project) -> bool:
+        return project.final_video_id is not None
 
     def get_games(self, project: Project) -> list[dict]:
         return [{"id": g.pk, "display_name": g.display_name} for g in self._games(project)]
