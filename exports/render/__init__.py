@@ -1,0 +1,1 @@
+"""The rendering library: plain data in, encoded video out. No Django imports."""
