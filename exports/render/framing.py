@@ -1,0 +1,135 @@
+"""Framing: follow the crop path through a clip, apply trims and speeds, scale
+to the output size, encode.
+
+For every output frame k (at the source's own rate) the clip time comes from the
+segment map, the crop rectangle from the one interpolation (timeline.py), and
+the picture from the source frame nearest that time: slow segments repeat
+frames (no invented in-between frames, so nothing smears). Crop and resize run
+batched in torch (`affine_grid` + `grid_sample`, bilinear), on cuda when there
+is one. The render checks `should_cancel` after every batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from exports.render.segments import output_duration, source_times
+from exports.render.timeline import interpolate_keyframes
+from exports.render.video_io import Encoder, even, frames, source_info
+
+
+class Cancelled(Exception):
+    """The render was asked to stop; nothing was left behind."""
+
+
+@dataclass(frozen=True)
+class FramingResult:
+    path: Path
+    frame_count: int
+    width: int
+    height: int
+    fps: Fraction
+    duration: float
+    device: str
+
+
+def crop_boxes(
+    crop_keyframes: list[dict], clip_times: np.ndarray, source_width: int, source_height: int, aspect: float
+) -> np.ndarray:
+    """(N, 4) rectangles x, y, width, height: interpolated, of exactly `aspect`,
+    shifted back inside the frame where the path would leave it."""
+    values = interpolate_keyframes(crop_keyframes, ("x", "y", "width"), clip_times)
+    width = np.clip(values["width"], 2.0, source_width)
+    height = width / aspect
+    too_tall = height > source_height
+    height[too_tall] = source_height
+    width[too_tall] = source_height * aspect
+    x = np.clip(values["x"], 0.0, source_width - width)
+    y = np.clip(values["y"], 0.0, source_height - height)
+    return np.stack([x, y, width, height], axis=1)
+
+
+def crop_and_resize(
+    batch: torch.Tensor, boxes: torch.Tensor, out_width: int, out_height: int
+) -> torch.Tensor:
+    """batch (N, 3, H, W) float; boxes (N, 4) in source pixels -> (N, 3, out_height, out_width)."""
+    count, _, height, width = batch.shape
+    x, y, w, h = boxes.unbind(1)
+    theta = torch.zeros(count, 2, 3, dtype=batch.dtype, device=batch.device)
+    # Output u in [-1, 1] lands on source pixel x + (u + 1) / 2 * w; in grid_sample's
+    # normalised coordinates (align_corners=False) that is (w/W) u + (2x + w)/W - 1.
+    theta[:, 0, 0] = w / width
+    theta[:, 0, 2] = (2 * x + w) / width - 1
+    theta[:, 1, 1] = h / height
+    theta[:, 1, 2] = (2 * y + h) / height - 1
+    grid = F.affine_grid(theta, [count, 3, out_height, out_width], align_corners=False)
+    return F.grid_sample(batch, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def render_framing(
+    source: str | Path,
+    out_path: str | Path,
+    *,
+    crop_keyframes: list[dict],
+    segments: dict,
+    output_size: tuple[int, int],
+    ffmpeg: str,
+    lead_in: float = 0.0,
+    batch_size: int = 8,
+    device: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> FramingResult:
+    info = source_info(source)
+    fps = info.fps
+    out_width, out_height = even(output_size[0]), even(output_size[1])
+    count = max(1, math.floor(output_duration(segments) * fps + 1e-6))
+    clip_times = source_times(segments, np.arange(count) / float(fps))
+    file_times = clip_times + lead_in
+    boxes = crop_boxes(crop_keyframes, clip_times, info.width, info.height, out_width / out_height)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    half_frame = 0.5 / float(fps)
+
+    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps)
+    decoded = frames(source)
+    try:
+        current = next(decoded)
+        upcoming = next(decoded, None)
+        pending: list[np.ndarray] = []
+        for k in range(count):
+            # the source frame nearest this output time (repeated when slowed down)
+            while upcoming is not None and upcoming[0] <= file_times[k] + half_frame:
+                current, upcoming = upcoming, next(decoded, None)
+            pending.append(current[1])
+            if len(pending) == batch_size or k == count - 1:
+                _emit(encoder, pending, boxes[k + 1 - len(pending) : k + 1], out_width, out_height, device)
+                pending = []
+                if on_progress:
+                    on_progress(k + 1, count)
+                if should_cancel and should_cancel():
+                    raise Cancelled()
+        encoder.close()
+    except BaseException:
+        encoder.abort()
+        raise
+    finally:
+        decoded.close()
+    return FramingResult(Path(out_path), count, out_width, out_height, fps, count / float(fps), device)
+
+
+def _emit(
+    encoder: Encoder, pictures: list[np.ndarray], boxes: np.ndarray, width: int, height: int, device: str
+):
+    batch = torch.from_numpy(np.stack(pictures)).to(device).permute(0, 3, 1, 2).float()
+    boxes_tensor = torch.from_numpy(boxes).to(device=device, dtype=batch.dtype)
+    framed = crop_and_resize(batch, boxes_tensor, width, height)
+    out = framed.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
+    encoder.write(out)

@@ -1,0 +1,105 @@
+"""Reading frames (PyAV) and writing H.264 (an ffmpeg process fed raw frames).
+
+Rates are kept as exact fractions from the source (30000/1001 stays
+30000/1001); nothing here assumes a frame rate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    width: int
+    height: int
+    fps: Fraction
+    duration: float
+    has_audio: bool
+
+
+def source_info(path: str | Path) -> SourceInfo:
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        rate = video.average_rate or video.guessed_rate
+        if container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = float(video.duration * video.time_base)
+        return SourceInfo(
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            fps=Fraction(rate),
+            duration=float(duration),
+            has_audio=bool(container.streams.audio),
+        )
+
+
+def frames(path: str | Path) -> Iterator[tuple[float, np.ndarray]]:
+    """(presentation time in seconds, RGB frame H x W x 3) in order."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        video.thread_type = "AUTO"
+        for frame in container.decode(video):
+            yield float(frame.time or 0.0), frame.to_ndarray(format="rgb24")
+
+
+def even(value: float) -> int:
+    """Encoders for yuv420p need even sizes."""
+    return max(2, round(value / 2) * 2)
+
+
+class Encoder:
+    """An ffmpeg process that turns raw RGB frames on its stdin into H.264
+    (yuv420p, +faststart). Use as a context manager; abort() kills it and removes
+    the partial output."""
+
+    def __init__(
+        self, ffmpeg: str, out_path: str | Path, width: int, height: int, fps: Fraction, crf: int = 20,
+        preset: str = "veryfast",
+    ) -> None:  # fmt: skip
+        if width % 2 or height % 2:
+            raise ValueError(f"output size {width}x{height} must be even")
+        self.out_path = Path(out_path)
+        self.width, self.height = width, height
+        self.process = subprocess.Popen(
+            [
+                ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+                "-r", f"{fps.numerator}/{fps.denominator}",
+                "-i", "pipe:0",
+                "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                "-movflags", "+faststart", str(self.out_path),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    def write(self, batch: np.ndarray) -> None:
+        """Frames N x H x W x 3, uint8."""
+        assert batch.shape[1:] == (self.height, self.width, 3), batch.shape
+        self.process.stdin.write(np.ascontiguousarray(batch).tobytes())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        error = self.process.stderr.read().decode(errors="replace")
+        if self.process.wait() != 0:
+            raise RuntimeError(f"the encoder failed: {error.strip()[-500:]}")
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stderr):
+            with contextlib.suppress(Exception):
+                stream.close()
+        self.out_path.unlink(missing_ok=True)

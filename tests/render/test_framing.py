@@ -1,0 +1,152 @@
+"""Framing, measured on decoded output: the crop follows a moving square, speeds
+and trims change durations exactly, rates are kept, sizes are even, cancel is real."""
+
+from __future__ import annotations
+
+import subprocess
+from fractions import Fraction
+
+import av
+import numpy as np
+import psutil
+import pytest
+from django.conf import settings
+
+from exports.render.framing import Cancelled, crop_boxes, render_framing
+from exports.render.video_io import even, source_info
+
+SPEED_PX = 50  # the square moves right this many pixels a second
+
+
+def moving_square(path, fps: int, seconds: float = 4.0) -> None:
+    """A white 40x40 square on black, centre (120 + 50 t, 180), in a 640x360 frame."""
+    subprocess.run(
+        [
+            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"color=c=black:s=640x360:r={fps}:d={seconds}",
+            "-f", "lavfi", "-i", f"color=c=white:s=40x40:r={fps}:d={seconds}",
+            "-filter_complex", f"[0:v][1:v]overlay=x='100+{SPEED_PX}*t':y=160:eval=frame",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "10", "-pix_fmt", "yuv420p", "-g", str(fps),
+            str(path),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def following_crop(seconds: float = 4.0) -> list[dict]:
+    width = 360 * 9 / 16
+    return [
+        {"time": 0.0, "x": 120 - width / 2, "y": 0, "width": width, "height": 360},
+        {"time": seconds, "x": 120 + SPEED_PX * seconds - width / 2, "y": 0, "width": width, "height": 360},
+    ]
+
+
+def decoded(path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="gray") for f in container.decode(video=0)]
+
+
+def centroid(gray: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero(gray > 128)
+    return float(xs.mean()), float(ys.mean())
+
+
+@pytest.fixture(scope="module")
+def square_25(tmp_path_factory):
+    path = tmp_path_factory.mktemp("square") / "square25.mp4"
+    moving_square(path, 25)
+    return path
+
+
+def render(source, out, **kwargs):
+    defaults = {
+        "crop_keyframes": following_crop(),
+        "segments": {"trim_start": 0.0, "trim_end": 4.0, "splits": [], "speeds": [1.0]},
+        "output_size": (180, 320),
+        "ffmpeg": settings.FFMPEG_BINARY,
+    }
+    return render_framing(source, out, **{**defaults, **kwargs})
+
+
+def test_the_crop_follows_the_square_to_within_two_pixels(square_25, tmp_path):
+    result = render(square_25, tmp_path / "out.mp4")
+
+    pictures = decoded(result.path)
+    assert len(pictures) == 100
+    assert pictures[0].shape == (320, 180)
+    for number, gray in enumerate(pictures):
+        x, y = centroid(gray)
+        assert abs(x - 90) <= 2, (number, x)
+        assert abs(y - 160) <= 2, (number, y)
+
+
+def test_half_speed_doubles_its_segment(square_25, tmp_path):
+    segments = {"trim_start": 0.0, "trim_end": 4.0, "splits": [1.0, 2.0], "speeds": [1.0, 0.5, 1.0]}
+
+    result = render(square_25, tmp_path / "slow.mp4", segments=segments)
+
+    assert result.frame_count == 125  # 1 s + 2 s + 2 s at 25 fps
+    assert len(decoded(result.path)) == 125
+    assert source_info(result.path).duration == pytest.approx(5.0, abs=1 / 25)
+
+
+def test_trims_remove_exactly_the_trimmed_time(square_25, tmp_path):
+    segments = {"trim_start": 0.4, "trim_end": 3.0, "splits": [], "speeds": [1.0]}
+
+    result = render(square_25, tmp_path / "trim.mp4", segments=segments)
+
+    assert len(decoded(result.path)) == 65  # 2.6 s at 25 fps
+    first_x = centroid(decoded(result.path)[0])[0]
+    assert abs(first_x - 90) <= 2  # still centred: the crop path is in clip time
+
+
+@pytest.mark.parametrize("fps", [25, 30, 60])
+def test_the_source_frame_rate_is_kept(tmp_path, fps):
+    source = tmp_path / f"square{fps}.mp4"
+    moving_square(source, fps, seconds=1.0)
+
+    result = render(
+        source, tmp_path / "out.mp4", crop_keyframes=following_crop(1.0),
+        segments={"trim_start": 0.0, "trim_end": 1.0, "splits": [], "speeds": [1.0]},
+    )  # fmt: skip
+
+    assert source_info(result.path).fps == Fraction(fps)
+    assert len(decoded(result.path)) == fps
+
+
+def test_odd_sizes_become_even(square_25, tmp_path):
+    result = render(
+        square_25, tmp_path / "odd.mp4", output_size=(181, 321),
+        segments={"trim_start": 0.0, "trim_end": 0.4, "splits": [], "speeds": [1.0]},
+    )  # fmt: skip
+
+    assert (result.width, result.height) == (even(181), even(321))
+    assert result.width % 2 == 0
+    assert result.height % 2 == 0
+    assert decoded(result.path)[0].shape == (result.height, result.width)
+
+
+def test_a_crop_path_leaving_the_frame_is_held_inside():
+    crop = [{"time": 0, "x": 600, "y": -50, "width": 202.5, "height": 360}]
+
+    x, y, width, height = crop_boxes(crop, np.array([0.0]), 640, 360, 9 / 16)[0]
+
+    assert (x + width, y, height) == (640, 0, 360)
+
+
+def test_cancel_stops_and_leaves_nothing_behind(square_25, tmp_path):
+    out = tmp_path / "cancelled.mp4"
+    checks = []
+
+    def cancel_after_first_batch() -> bool:
+        checks.append(1)
+        return True
+
+    with pytest.raises(Cancelled):
+        render(square_25, out, should_cancel=cancel_after_first_batch, batch_size=8)
+
+    assert checks == [1]
+    assert not out.exists()
+    ffmpegs = [p for p in psutil.Process().children(recursive=True) if "ffmpeg" in " ".join(p.cmdline())]
+    assert ffmpegs == []
