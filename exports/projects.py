@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from games.extraction import request_extraction
 
 from exports import edits
 from exports.models import FinalVideo, Overlay, Project, ProjectClip, WorkingVideo
+from games.extraction import request_extraction
 from games.models import Clip, Game
 from games.tags import unknown_tags
 from videoeditor.errors import UserFacingError

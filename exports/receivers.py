@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.dispatch import receiver
-from games.extraction import request_extraction
 
 from exports.models import ProjectClip
 from exports.projects import drop_five_star_project, five_star_project
+from games.extraction import request_extraction
 from games.signals import clip_changed
 
 

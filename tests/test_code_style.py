@@ -13,7 +13,10 @@ from tests.helpers import BASE_DIR
 @pytest.mark.parametrize("command", [["format", "--check"], ["check"]], ids=["format", "lint"])
 def test_ruff_is_clean(command):
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *command, "."], cwd=BASE_DIR, capture_output=True, text=True
+        [sys.executable, "-m", "ruff", *command, "--no-cache", "."],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
