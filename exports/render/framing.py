@@ -4,7 +4,8 @@ to the output size, encode.
 For every output frame k (at the source's own rate) the clip time comes from the
 segment map, the crop rectangle from the one interpolation (timeline.py), and
 the picture from the source frame nearest that time: slow segments repeat
-frames (no invented in-between frames, so nothing smears). Crop and resize run
+frames (no invented in-between frames, so nothing smears), and the sound of a
+segment is re-timed with atempo so it stays in sync. Crop and resize run
 batched in torch (`affine_grid` + `grid_sample`, bilinear), on cuda when there
 is one. The render checks `should_cancel` after every batch.
 """
@@ -21,9 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from exports.render.segments import output_duration, source_times
+from exports.render.segments import layout, output_duration, source_times
 from exports.render.timeline import interpolate_keyframes
-from exports.render.video_io import Encoder, even, frames, source_info
+from exports.render.video_io import AudioPlan, Encoder, even, frames, source_info
 
 
 class Cancelled(Exception):
@@ -39,6 +40,7 @@ class FramingResult:
     fps: Fraction
     duration: float
     device: str
+    has_audio: bool
 
 
 def crop_boxes(
@@ -55,6 +57,33 @@ def crop_boxes(
     x = np.clip(values["x"], 0.0, source_width - width)
     y = np.clip(values["y"], 0.0, source_height - height)
     return np.stack([x, y, width, height], axis=1)
+
+
+def tempo_filters(speed: float) -> list[str]:
+    """atempo takes 0.5x to 2x per stage; slower speeds chain stages."""
+    stages = []
+    while speed < 0.5:
+        stages.append("atempo=0.5")
+        speed /= 0.5
+    if speed != 1.0:
+        stages.append(f"atempo={speed:g}")
+    return stages
+
+
+def audio_plan(source: str | Path, segments: dict, lead_in: float) -> AudioPlan:
+    """The same trims and speeds for the sound: each segment cut from the file
+    (clip time + lead-in), re-timed with atempo (pitch kept), joined in order."""
+    parts, labels = [], []
+    for index, segment in enumerate(layout(segments)):
+        chain = [
+            f"atrim=start={segment.source_start + lead_in:.6f}:end={segment.source_end + lead_in:.6f}",
+            "asetpts=PTS-STARTPTS",
+            *tempo_filters(segment.speed),
+        ]
+        parts.append(f"[1:a]{','.join(chain)}[a{index}]")
+        labels.append(f"[a{index}]")
+    graph = ";".join(parts) + f";{''.join(labels)}concat=n={len(labels)}:v=0:a=1[aout]"
+    return AudioPlan(str(source), graph)
 
 
 def crop_and_resize(
@@ -98,7 +127,8 @@ def render_framing(
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     half_frame = 0.5 / float(fps)
 
-    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps)
+    audio = audio_plan(source, segments, lead_in) if info.has_audio else None
+    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, audio=audio)
     decoded = frames(source)
     try:
         current = next(decoded)
@@ -122,7 +152,9 @@ def render_framing(
         raise
     finally:
         decoded.close()
-    return FramingResult(Path(out_path), count, out_width, out_height, fps, count / float(fps), device)
+    return FramingResult(
+        Path(out_path), count, out_width, out_height, fps, count / float(fps), device, bool(audio)
+    )
 
 
 def _emit(

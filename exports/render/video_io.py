@@ -57,32 +57,52 @@ def even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
+@dataclass(frozen=True)
+class AudioPlan:
+    """Audio for the encoder: a file and an ffmpeg filter graph over its audio
+    (input 1) that ends in the label [aout]."""
+
+    source: str
+    filter_graph: str
+
+
 class Encoder:
     """An ffmpeg process that turns raw RGB frames on its stdin into H.264
-    (yuv420p, +faststart). Use as a context manager; abort() kills it and removes
-    the partial output."""
+    (yuv420p, +faststart), with AAC audio when given an AudioPlan. Use close()
+    to finish; abort() kills it and removes the partial output."""
 
     def __init__(
         self, ffmpeg: str, out_path: str | Path, width: int, height: int, fps: Fraction, crf: int = 20,
-        preset: str = "veryfast",
+        preset: str = "veryfast", audio: AudioPlan | None = None,
     ) -> None:  # fmt: skip
         if width % 2 or height % 2:
             raise ValueError(f"output size {width}x{height} must be even")
         self.out_path = Path(out_path)
         self.width, self.height = width, height
+        command = [
+            ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+            "-r", f"{fps.numerator}/{fps.denominator}", "-i", "pipe:0",
+        ]  # fmt: skip
+        if audio is not None:
+            command += [
+                "-i",
+                audio.source,
+                "-filter_complex",
+                audio.filter_graph,
+                "-map",
+                "0:v",
+                "-map",
+                "[aout]",
+            ]
+            command += ["-c:a", "aac", "-b:a", "160k"]
+        command += [
+            "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+            "-movflags", "+faststart", str(self.out_path),
+        ]  # fmt: skip
         self.process = subprocess.Popen(
-            [
-                ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-                "-r", f"{fps.numerator}/{fps.denominator}",
-                "-i", "pipe:0",
-                "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                "-movflags", "+faststart", str(self.out_path),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
 
     def write(self, batch: np.ndarray) -> None:
         """Frames N x H x W x 3, uint8."""

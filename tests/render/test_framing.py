@@ -18,20 +18,31 @@ from exports.render.video_io import even, source_info
 SPEED_PX = 50  # the square moves right this many pixels a second
 
 
-def moving_square(path, fps: int, seconds: float = 4.0) -> None:
-    """A white 40x40 square on black, centre (120 + 50 t, 180), in a 640x360 frame."""
-    subprocess.run(
-        [
-            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"color=c=black:s=640x360:r={fps}:d={seconds}",
-            "-f", "lavfi", "-i", f"color=c=white:s=40x40:r={fps}:d={seconds}",
-            "-filter_complex", f"[0:v][1:v]overlay=x='100+{SPEED_PX}*t':y=160:eval=frame",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "10", "-pix_fmt", "yuv420p", "-g", str(fps),
-            str(path),
-        ],
-        check=True,
-        timeout=120,
-    )  # fmt: skip
+def moving_square(path, fps: int, seconds: float = 4.0, audio: bool = False) -> None:
+    """A white 40x40 square on black, centre (120 + 50 t, 180), in a 640x360 frame;
+    with `audio`, a 440 Hz tone as long as the video."""
+    command = [
+        settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", f"color=c=black:s=640x360:r={fps}:d={seconds}",
+        "-f", "lavfi", "-i", f"color=c=white:s=40x40:r={fps}:d={seconds}",
+    ]  # fmt: skip
+    if audio:
+        command += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
+    command += [
+        "-filter_complex", f"[0:v][1:v]overlay=x='100+{SPEED_PX}*t':y=160:eval=frame[v]", "-map", "[v]",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "10", "-pix_fmt", "yuv420p", "-g", str(fps),
+    ]  # fmt: skip
+    if audio:
+        command += ["-map", "2:a", "-c:a", "aac"]
+    subprocess.run([*command, str(path)], check=True, timeout=120)
+
+
+def audio_seconds(path) -> float:
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return 0.0
+        stream = container.streams.audio[0]
+        return sum(frame.samples for frame in container.decode(stream)) / stream.rate
 
 
 def following_crop(seconds: float = 4.0) -> list[dict]:
@@ -55,7 +66,7 @@ def centroid(gray: np.ndarray) -> tuple[float, float]:
 @pytest.fixture(scope="module")
 def square_25(tmp_path_factory):
     path = tmp_path_factory.mktemp("square") / "square25.mp4"
-    moving_square(path, 25)
+    moving_square(path, 25, audio=True)
     return path
 
 
@@ -88,7 +99,9 @@ def test_half_speed_doubles_its_segment(square_25, tmp_path):
 
     assert result.frame_count == 125  # 1 s + 2 s + 2 s at 25 fps
     assert len(decoded(result.path)) == 125
-    assert source_info(result.path).duration == pytest.approx(5.0, abs=1 / 25)
+    assert result.has_audio
+    # the sound is re-timed with the picture: 5 s, within a frame (AAC adds its priming samples)
+    assert audio_seconds(result.path) == pytest.approx(5.0, abs=1 / 25 + 2048 / 48000)
 
 
 def test_trims_remove_exactly_the_trimmed_time(square_25, tmp_path):
@@ -97,6 +110,7 @@ def test_trims_remove_exactly_the_trimmed_time(square_25, tmp_path):
     result = render(square_25, tmp_path / "trim.mp4", segments=segments)
 
     assert len(decoded(result.path)) == 65  # 2.6 s at 25 fps
+    assert audio_seconds(result.path) == pytest.approx(2.6, abs=1 / 25 + 2048 / 48000)
     first_x = centroid(decoded(result.path)[0])[0]
     assert abs(first_x - 90) <= 2  # still centred: the crop path is in clip time
 
@@ -150,3 +164,27 @@ def test_cancel_stops_and_leaves_nothing_behind(square_25, tmp_path):
     assert not out.exists()
     ffmpegs = [p for p in psutil.Process().children(recursive=True) if "ffmpeg" in " ".join(p.cmdline())]
     assert ffmpegs == []
+
+
+def test_a_quarter_speed_segment_chains_tempo_stages(square_25, tmp_path):
+    segments = {"trim_start": 0.0, "trim_end": 1.0, "splits": [0.5], "speeds": [1.0, 0.25]}
+
+    result = render(square_25, tmp_path / "quarter.mp4", segments=segments)
+
+    assert (
+        len(decoded(result.path)) == 62
+    )  # 0.5 s + 2 s at 25 fps (62.5 frames: the last half frame is not shown)
+    assert audio_seconds(result.path) == pytest.approx(2.5, abs=1 / 25 + 2048 / 48000)
+
+
+def test_a_silent_source_makes_a_silent_video(tmp_path):
+    source = tmp_path / "silent.mp4"
+    moving_square(source, 25, seconds=1.0)
+
+    result = render(
+        source, tmp_path / "out.mp4", crop_keyframes=following_crop(1.0),
+        segments={"trim_start": 0.0, "trim_end": 1.0, "splits": [], "speeds": [1.0]},
+    )  # fmt: skip
+
+    assert not result.has_audio
+    assert audio_seconds(result.path) == 0.0
