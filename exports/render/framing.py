@@ -24,7 +24,10 @@ import torch.nn.functional as F
 
 from exports.render.segments import layout, output_duration, source_times
 from exports.render.timeline import interpolate_keyframes
+from exports.render.upscale import SCALE, upscale
 from exports.render.video_io import AudioPlan, Encoder, even, frames, source_info
+
+RESAMPLER = "bicubic"  # reported when no network upscales
 
 
 class Cancelled(Exception):
@@ -41,6 +44,7 @@ class FramingResult:
     duration: float
     device: str
     has_audio: bool
+    upscaler: str  # the network that upscaled, or the resampling used
 
 
 def crop_boxes(
@@ -87,10 +91,16 @@ def audio_plan(source: str | Path, segments: dict, lead_in: float) -> AudioPlan:
 
 
 def crop_and_resize(
-    batch: torch.Tensor, boxes: torch.Tensor, out_width: int, out_height: int
+    batch: torch.Tensor, boxes: torch.Tensor, out_width: int, out_height: int, mode: str = "bicubic"
 ) -> torch.Tensor:
-    """batch (N, 3, H, W) float; boxes (N, 4) in source pixels -> (N, 3, out_height, out_width)."""
+    """batch (N, 3, H, W) float; boxes (N, 4) in source pixels -> (N, 3, out_height, out_width).
+    Shrinking by 2x or more samples at a multiple of the size and averages down,
+    so detail does not alias into shimmer."""
     count, _, height, width = batch.shape
+    shrink = math.floor(float((boxes[:, 2] / out_width).max()))
+    if shrink >= 2:
+        big = crop_and_resize(batch, boxes, out_width * shrink, out_height * shrink, "bilinear")
+        return F.avg_pool2d(big, shrink)
     x, y, w, h = boxes.unbind(1)
     theta = torch.zeros(count, 2, 3, dtype=batch.dtype, device=batch.device)
     # Output u in [-1, 1] lands on source pixel x + (u + 1) / 2 * w; in grid_sample's
@@ -100,7 +110,7 @@ def crop_and_resize(
     theta[:, 1, 1] = h / height
     theta[:, 1, 2] = (2 * y + h) / height - 1
     grid = F.affine_grid(theta, [count, 3, out_height, out_width], align_corners=False)
-    return F.grid_sample(batch, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return F.grid_sample(batch, grid, mode=mode, padding_mode="border", align_corners=False)
 
 
 def render_framing(
@@ -116,7 +126,10 @@ def render_framing(
     device: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    upscaler: torch.nn.Module | None = None,
 ) -> FramingResult:
+    """Render one clip's framing. `upscaler` (an x4 network from upscale.py) is
+    used when the crop is smaller than the output; otherwise bicubic resampling."""
     info = source_info(source)
     fps = info.fps
     out_width, out_height = even(output_size[0]), even(output_size[1])
@@ -125,6 +138,10 @@ def render_framing(
     file_times = clip_times + lead_in
     boxes = crop_boxes(crop_keyframes, clip_times, info.width, info.height, out_width / out_height)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if upscaler is not None and float(boxes[:, 2].min()) >= out_width:
+        upscaler = None  # the crop already has the pixels: a network adds nothing
+    if upscaler is not None:
+        upscaler = upscaler.to(device)
     half_frame = 0.5 / float(fps)
 
     audio = audio_plan(source, segments, lead_in) if info.has_audio else None
@@ -140,7 +157,8 @@ def render_framing(
                 current, upcoming = upcoming, next(decoded, None)
             pending.append(current[1])
             if len(pending) == batch_size or k == count - 1:
-                _emit(encoder, pending, boxes[k + 1 - len(pending) : k + 1], out_width, out_height, device)
+                chunk = boxes[k + 1 - len(pending) : k + 1]
+                _emit(encoder, pending, chunk, out_width, out_height, device, upscaler)
                 pending = []
                 if on_progress:
                     on_progress(k + 1, count)
@@ -152,16 +170,24 @@ def render_framing(
         raise
     finally:
         decoded.close()
+    used = type(upscaler).__name__ if upscaler is not None else RESAMPLER
     return FramingResult(
-        Path(out_path), count, out_width, out_height, fps, count / float(fps), device, bool(audio)
+        Path(out_path), count, out_width, out_height, fps, count / float(fps), device, bool(audio), used
     )
 
 
 def _emit(
-    encoder: Encoder, pictures: list[np.ndarray], boxes: np.ndarray, width: int, height: int, device: str
-):
+    encoder: Encoder, pictures: list[np.ndarray], boxes: np.ndarray, width: int, height: int, device: str,
+    upscaler: torch.nn.Module | None,
+) -> None:  # fmt: skip
     batch = torch.from_numpy(np.stack(pictures)).to(device).permute(0, 3, 1, 2).float()
     boxes_tensor = torch.from_numpy(boxes).to(device=device, dtype=batch.dtype)
-    framed = crop_and_resize(batch, boxes_tensor, width, height)
+    if upscaler is None:
+        framed = crop_and_resize(batch, boxes_tensor, width, height)
+    else:
+        small = crop_and_resize(batch, boxes_tensor, -(-width // SCALE), -(-height // SCALE))
+        framed = upscale(upscaler, small / 255.0) * 255.0
+        if framed.shape[-2:] != (height, width):
+            framed = F.interpolate(framed, size=(height, width), mode="bicubic", align_corners=False)
     out = framed.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
     encoder.write(out)

@@ -188,3 +188,40 @@ def test_a_silent_source_makes_a_silent_video(tmp_path):
 
     assert not result.has_audio
     assert audio_seconds(result.path) == 0.0
+
+
+def identity_upscaler():
+    """A compact network with zero weights: it adds nothing to the nearest-neighbour base."""
+    import torch
+
+    from exports.render.upscale import SRVGGNetCompact
+
+    model = SRVGGNetCompact(num_feat=8, num_conv=2)
+    for parameter in model.parameters():
+        torch.nn.init.zeros_(parameter)
+    return model.eval()
+
+
+def test_a_small_crop_goes_through_the_upscaler_and_says_so(square_25, tmp_path):
+    one_second = {"trim_start": 0.0, "trim_end": 1.0, "splits": [], "speeds": [1.0]}
+
+    result = render(
+        square_25, tmp_path / "up.mp4", output_size=(720, 1280), segments=one_second,
+        upscaler=identity_upscaler(),
+    )  # fmt: skip
+
+    assert result.upscaler == "SRVGGNetCompact"
+    pictures = decoded(result.path)
+    assert pictures[0].shape == (1280, 720)
+    for gray in pictures[::5]:
+        x, y = centroid(gray)
+        assert abs(x - 360) <= 4
+        assert abs(y - 640) <= 4
+
+
+def test_a_crop_larger_than_the_output_skips_the_network(square_25, tmp_path):
+    one_second = {"trim_start": 0.0, "trim_end": 1.0, "splits": [], "speeds": [1.0]}
+
+    result = render(square_25, tmp_path / "down.mp4", segments=one_second, upscaler=identity_upscaler())
+
+    assert result.upscaler == "bicubic"
