@@ -13,7 +13,7 @@ is one. The render checks `should_cancel` after every batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,16 +22,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from exports.render import pipeline
 from exports.render.segments import layout, output_duration, source_times
 from exports.render.timeline import interpolate_keyframes
 from exports.render.upscale import SCALE, upscale
 from exports.render.video_io import AudioPlan, Encoder, even, frames, source_info
 
 RESAMPLER = "bicubic"  # reported when no network upscales
-
-
-class Cancelled(Exception):
-    """The render was asked to stop; nothing was left behind."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ def audio_plan(source: str | Path, segments: dict, lead_in: float) -> AudioPlan:
         parts.append(f"[1:a]{','.join(chain)}[a{index}]")
         labels.append(f"[a{index}]")
     graph = ";".join(parts) + f";{''.join(labels)}concat=n={len(labels)}:v=0:a=1[aout]"
-    return AudioPlan(str(source), graph)
+    return AudioPlan((str(source),), graph)
 
 
 def crop_and_resize(
@@ -146,48 +143,46 @@ def render_framing(
 
     audio = audio_plan(source, segments, lead_in) if info.has_audio else None
     encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, audio=audio)
-    decoded = frames(source)
+    cursor = 0
+
+    def frame(batch: torch.Tensor, times: np.ndarray) -> torch.Tensor:
+        nonlocal cursor
+        chunk = torch.from_numpy(boxes[cursor : cursor + len(times)]).to(batch.device, batch.dtype)
+        cursor += len(times)
+        if upscaler is None:
+            return crop_and_resize(batch, chunk, out_width, out_height)
+        small = crop_and_resize(batch, chunk, -(-out_width // SCALE), -(-out_height // SCALE))
+        framed = upscale(upscaler, small / 255.0) * 255.0
+        if framed.shape[-2:] != (out_height, out_width):
+            framed = F.interpolate(framed, size=(out_height, out_width), mode="bicubic", align_corners=False)
+        return framed
+
+    pictures = nearest_frames(source, file_times, np.arange(count) / float(fps), half_frame)
     try:
-        current = next(decoded)
-        upcoming = next(decoded, None)
-        pending: list[np.ndarray] = []
-        for k in range(count):
-            # the source frame nearest this output time (repeated when slowed down)
-            while upcoming is not None and upcoming[0] <= file_times[k] + half_frame:
-                current, upcoming = upcoming, next(decoded, None)
-            pending.append(current[1])
-            if len(pending) == batch_size or k == count - 1:
-                chunk = boxes[k + 1 - len(pending) : k + 1]
-                _emit(encoder, pending, chunk, out_width, out_height, device, upscaler)
-                pending = []
-                if on_progress:
-                    on_progress(k + 1, count)
-                if should_cancel and should_cancel():
-                    raise Cancelled()
-        encoder.close()
-    except BaseException:
-        encoder.abort()
-        raise
+        pipeline.run(
+            pictures, encoder, frame, total=count, batch_size=batch_size, device=device,
+            on_progress=on_progress, should_cancel=should_cancel,
+        )  # fmt: skip
     finally:
-        decoded.close()
+        pictures.close()
     used = type(upscaler).__name__ if upscaler is not None else RESAMPLER
     return FramingResult(
         Path(out_path), count, out_width, out_height, fps, count / float(fps), device, bool(audio), used
     )
 
 
-def _emit(
-    encoder: Encoder, pictures: list[np.ndarray], boxes: np.ndarray, width: int, height: int, device: str,
-    upscaler: torch.nn.Module | None,
-) -> None:  # fmt: skip
-    batch = torch.from_numpy(np.stack(pictures)).to(device).permute(0, 3, 1, 2).float()
-    boxes_tensor = torch.from_numpy(boxes).to(device=device, dtype=batch.dtype)
-    if upscaler is None:
-        framed = crop_and_resize(batch, boxes_tensor, width, height)
-    else:
-        small = crop_and_resize(batch, boxes_tensor, -(-width // SCALE), -(-height // SCALE))
-        framed = upscale(upscaler, small / 255.0) * 255.0
-        if framed.shape[-2:] != (height, width):
-            framed = F.interpolate(framed, size=(height, width), mode="bicubic", align_corners=False)
-    out = framed.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().cpu().numpy()
-    encoder.write(out)
+def nearest_frames(
+    source: str | Path, file_times: np.ndarray, output_times: np.ndarray, half_frame: float
+) -> Iterator[tuple[float, np.ndarray]]:
+    """For each output time, the source frame nearest its file time (a slowed
+    segment repeats frames)."""
+    decoded = frames(source)
+    try:
+        current = next(decoded)
+        upcoming = next(decoded, None)
+        for output_time, wanted in zip(output_times, file_times, strict=True):
+            while upcoming is not None and upcoming[0] <= wanted + half_frame:
+                current, upcoming = upcoming, next(decoded, None)
+            yield float(output_time), current[1]
+    finally:
+        decoded.close()

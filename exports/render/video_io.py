@@ -59,10 +59,10 @@ def even(value: float) -> int:
 
 @dataclass(frozen=True)
 class AudioPlan:
-    """Audio for the encoder: a file and an ffmpeg filter graph over its audio
-    (input 1) that ends in the label [aout]."""
+    """Audio for the encoder: files (ffmpeg inputs 1, 2, ...) and a filter graph
+    over their audio that ends in the label [aout]."""
 
-    source: str
+    sources: tuple[str, ...]
     filter_graph: str
 
 
@@ -85,16 +85,9 @@ class Encoder:
             "-r", f"{fps.numerator}/{fps.denominator}", "-i", "pipe:0",
         ]  # fmt: skip
         if audio is not None:
-            command += [
-                "-i",
-                audio.source,
-                "-filter_complex",
-                audio.filter_graph,
-                "-map",
-                "0:v",
-                "-map",
-                "[aout]",
-            ]
+            for path in audio.sources:
+                command += ["-i", path]
+            command += ["-filter_complex", audio.filter_graph, "-map", "0:v", "-map", "[aout]"]
             command += ["-c:a", "aac", "-b:a", "160k"]
         command += [
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
