@@ -46,6 +46,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "heartbeat"):
             self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat  # finished before the consumer goes, never left dangling
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

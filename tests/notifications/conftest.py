@@ -25,6 +25,16 @@ def socket(cookie: str | None = None, origin: str = "http://localhost") -> Webso
     return WebsocketCommunicator(application, "/ws/notifications", headers=headers)
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test gets its own channel layer object: pytest-asyncio gives every
+    test a new event loop, and a layer keeps per-loop receive state that must not
+    leak from one test's (closed) loop into the next."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def alice_cookie(alice) -> str:
     return session_cookie(alice)

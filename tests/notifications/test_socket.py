@@ -32,6 +32,7 @@ async def test_anonymous_sockets_are_closed_with_4401():
 
     assert connected
     assert await ws.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    await ws.disconnect()
 
 
 async def test_a_foreign_origin_is_refused(alice_cookie):
@@ -40,6 +41,7 @@ async def test_a_foreign_origin_is_refused(alice_cookie):
     connected, _ = await ws.connect()
 
     assert not connected
+    await ws.disconnect()
 
 
 async def test_ping_gets_pong(alice_cookie):
@@ -175,6 +177,7 @@ async def test_a_silent_client_is_dropped_and_a_live_one_gets_heartbeats(alice_c
         outputs.append(output)
 
     assert output["code"] == 4408
+    await ws.disconnect()
 
 
 async def test_unread_count_changes_reach_every_tab(alice, alice_cookie):
