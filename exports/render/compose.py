@@ -29,6 +29,7 @@ class RenderResult:
     duration: float
     device: str
     has_audio: bool
+    encoder: str
 
 
 def _device(device: str | None) -> str:
@@ -46,11 +47,12 @@ def render_overlay(
     device: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    quality: str = "fast",
 ) -> RenderResult:
     info = source_info(source)
     device = _device(device)
     audio = AudioPlan((str(source),), "[1:a]anull[aout]") if info.has_audio else None
-    encoder = Encoder(ffmpeg, out_path, info.width, info.height, info.fps, audio=audio)
+    encoder = Encoder(ffmpeg, out_path, info.width, info.height, info.fps, quality=quality, audio=audio)
     total = max(1, round(info.duration * float(info.fps)))
     pictures = frames(source)
     try:
@@ -70,6 +72,7 @@ def render_overlay(
         written / float(info.fps),
         device,
         bool(audio),
+        encoder.codec,
     )
 
 
@@ -115,6 +118,7 @@ def render_reel(
     device: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    quality: str = "fast",
 ) -> RenderResult:
     """Join framed clips (same size; the first clip's frame rate is the reel's)."""
     infos = [source_info(s) for s in sources]
@@ -125,7 +129,7 @@ def render_reel(
     total = max(1, math.floor(reel_duration(durations, transition) * fps + 1e-6))
     with_audio = all(i.has_audio for i in infos)
     audio = reel_audio([str(s) for s in sources], durations, transition) if with_audio else None
-    encoder = Encoder(ffmpeg, out_path, width, height, fps, audio=audio)
+    encoder = Encoder(ffmpeg, out_path, width, height, fps, quality=quality, audio=audio)
     pictures = _reel_pictures([str(s) for s in sources], durations, transition, fps, total)
     device = _device(device)
     try:
@@ -135,7 +139,9 @@ def render_reel(
         )  # fmt: skip
     finally:
         pictures.close()
-    return RenderResult(Path(out_path), written, width, height, fps, written / float(fps), device, with_audio)
+    return RenderResult(
+        Path(out_path), written, width, height, fps, written / float(fps), device, with_audio, encoder.codec
+    )
 
 
 class _Cursor:

@@ -42,6 +42,7 @@ class FramingResult:
     device: str
     has_audio: bool
     upscaler: str  # the network that upscaled, or the resampling used
+    encoder: str
 
 
 def crop_boxes(
@@ -124,6 +125,7 @@ def render_framing(
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     upscaler: torch.nn.Module | None = None,
+    quality: str = "fast",
 ) -> FramingResult:
     """Render one clip's framing. `upscaler` (an x4 network from upscale.py) is
     used when the crop is smaller than the output; otherwise bicubic resampling."""
@@ -142,7 +144,7 @@ def render_framing(
     half_frame = 0.5 / float(fps)
 
     audio = audio_plan(source, segments, lead_in) if info.has_audio else None
-    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, audio=audio)
+    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, quality=quality, audio=audio)
     cursor = 0
 
     def frame(batch: torch.Tensor, times: np.ndarray) -> torch.Tensor:
@@ -167,7 +169,16 @@ def render_framing(
         pictures.close()
     used = type(upscaler).__name__ if upscaler is not None else RESAMPLER
     return FramingResult(
-        Path(out_path), count, out_width, out_height, fps, count / float(fps), device, bool(audio), used
+        Path(out_path),
+        count,
+        out_width,
+        out_height,
+        fps,
+        count / float(fps),
+        device,
+        bool(audio),
+        used,
+        encoder.codec,
     )
 
 

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 import av
@@ -52,6 +53,37 @@ def frames(path: str | Path) -> Iterator[tuple[float, np.ndarray]]:
             yield float(frame.time or 0.0), frame.to_ndarray(format="rgb24")
 
 
+# Encoder settings by name. "quality" for final videos, "fast" for previews and
+# working videos that are rendered again later.
+PRESETS = {
+    "quality": {
+        "libx264": ["-preset", "medium", "-crf", "18"],
+        "h264_nvenc": ["-preset", "p6", "-rc", "vbr", "-cq", "19", "-b:v", "0"],
+    },
+    "fast": {
+        "libx264": ["-preset", "veryfast", "-crf", "21"],
+        "h264_nvenc": ["-preset", "p3", "-rc", "vbr", "-cq", "22", "-b:v", "0"],
+    },
+}
+
+
+@lru_cache(maxsize=4)
+def video_encoder(ffmpeg: str) -> str:
+    """h264_nvenc when a GPU is here and NVENC really encodes (a one-frame trial),
+    else libx264."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return "libx264"
+    trial = subprocess.run(
+        [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "color=s=256x256:d=0.04",
+         "-c:v", "h264_nvenc", "-f", "null", "-"],
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return "h264_nvenc" if trial.returncode == 0 else "libx264"
+
+
 def even(value: float) -> int:
     """Encoders for yuv420p need even sizes."""
     return max(2, round(value / 2) * 2)
@@ -72,8 +104,8 @@ class Encoder:
     to finish; abort() kills it and removes the partial output."""
 
     def __init__(
-        self, ffmpeg: str, out_path: str | Path, width: int, height: int, fps: Fraction, crf: int = 20,
-        preset: str = "veryfast", audio: AudioPlan | None = None,
+        self, ffmpeg: str, out_path: str | Path, width: int, height: int, fps: Fraction,
+        quality: str = "fast", audio: AudioPlan | None = None, codec: str | None = None,
     ) -> None:  # fmt: skip
         if width % 2 or height % 2:
             raise ValueError(f"output size {width}x{height} must be even")
@@ -89,10 +121,9 @@ class Encoder:
                 command += ["-i", path]
             command += ["-filter_complex", audio.filter_graph, "-map", "0:v", "-map", "[aout]"]
             command += ["-c:a", "aac", "-b:a", "160k"]
-        command += [
-            "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-            "-movflags", "+faststart", str(self.out_path),
-        ]  # fmt: skip
+        self.codec = codec or video_encoder(ffmpeg)
+        command += ["-c:v", self.codec, *PRESETS[quality][self.codec]]
+        command += ["-pix_fmt", "yuv420p", "-movflags", "+faststart", str(self.out_path)]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )

@@ -104,3 +104,25 @@ def test_a_fade_goes_through_black_and_keeps_the_length(tmp_path):
     assert len(pictures) == 50
     assert pictures[25][48, 80].max() <= 10  # the join is black
     assert audio_seconds(result.path) == pytest.approx(2.0, abs=AAC_SLACK)
+
+
+def test_without_a_gpu_the_encoder_is_libx264_at_either_preset(tmp_path):
+    import torch
+
+    from exports.render.video_io import video_encoder
+
+    source = tmp_path / "grey.mp4"
+    solid(source, "0x646464", 0.4)
+    if not torch.cuda.is_available():
+        assert video_encoder(settings.FFMPEG_BINARY) == "libx264"
+    sizes = {}
+    for quality in ("fast", "quality"):
+        result = render_overlay(
+            source, tmp_path / f"{quality}.mp4", effect="dim", regions=[], ffmpeg=settings.FFMPEG_BINARY,
+            quality=quality,
+        )  # fmt: skip
+        assert result.encoder == video_encoder(settings.FFMPEG_BINARY)
+        with av.open(str(result.path)) as container:
+            assert container.streams.video[0].codec_context.name == "h264"
+        sizes[quality] = result.path.stat().st_size
+    assert sizes["quality"] >= sizes["fast"]
