@@ -48,11 +48,12 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def coverage(height: int, width: int, params: torch.Tensor) -> torch.Tensor:
-    """(N, 1, H, W) in [0, 1]: 1 inside the ellipse, 0 outside, a one-pixel ramp
-    across the edge (anti-aliasing, not an outline)."""
-    ys = torch.arange(height, device=params.device, dtype=params.dtype) + 0.5
-    xs = torch.arange(width, device=params.device, dtype=params.dtype) + 0.5
+def coverage(height: int, width: int, params: torch.Tensor, top: int = 0, left: int = 0) -> torch.Tensor:
+    """(N, 1, height, width) in [0, 1] for a window whose corner is (left, top): 1
+    inside the ellipse, 0 outside, a one-pixel ramp across the edge
+    (anti-aliasing, not an outline)."""
+    ys = torch.arange(top, top + height, device=params.device, dtype=params.dtype) + 0.5
+    xs = torch.arange(left, left + width, device=params.device, dtype=params.dtype) + 0.5
     cx, cy, rx, ry = (params[:, i].view(-1, 1, 1) for i in range(4))
     normalised = torch.sqrt(((xs.view(1, 1, -1) - cx) / rx) ** 2 + ((ys.view(1, -1, 1) - cy) / ry) ** 2)
     # distance outside the edge, in pixels (along the smaller radius: conservative)
@@ -61,24 +62,32 @@ def coverage(height: int, width: int, params: torch.Tensor) -> torch.Tensor:
 
 
 def apply_overlay(batch: torch.Tensor, times: np.ndarray, effect: str, regions: list[dict]) -> torch.Tensor:
-    """batch (N, 3, H, W) float 0-255 at `times` (seconds of the framed video)."""
-    active, params, colours = ellipse_parameters(regions, np.asarray(times, dtype=np.float64))
-    if not active.any():
-        return batch
-    out = batch.clone()
-    index = torch.from_numpy(np.nonzero(active)[0]).to(batch.device)
-    frames = batch[index]
-    p = torch.from_numpy(params[active]).to(batch.device, batch.dtype)
-    mask = coverage(frames.shape[2], frames.shape[3], p)
-    if effect == "yellow":
-        colour = torch.from_numpy(colours[active]).to(batch.device, batch.dtype).view(-1, 3, 1, 1)
-        alpha = mask * p[:, 4].view(-1, 1, 1, 1)
-        drawn = frames * (1 - alpha) + colour * alpha
-    elif effect == "brightness":
-        drawn = frames + (255 - frames) * (BRIGHTEN * mask)
-    elif effect == "dim":
-        drawn = frames * (1 - (1 - DIM) * (1 - mask))
-    else:
+    """batch (N, 3, H, W) float 0-255 at `times` (seconds of the framed video).
+    Changes the batch in place and returns it; only the ellipse's bounding box is
+    computed (the whole frame only for `dim`, which darkens everything else)."""
+    if effect not in ("yellow", "brightness", "dim"):
         raise ValueError(f"unknown effect {effect!r}")
-    out[index] = drawn
-    return out
+    active, params, colours = ellipse_parameters(regions, np.asarray(times, dtype=np.float64))
+    _, _, height, width = batch.shape
+    for n in np.nonzero(active)[0]:
+        cx, cy, rx, ry, opacity = params[n]
+        left, right = max(0, int(cx - rx) - 2), min(width, int(cx + rx) + 3)
+        top, bottom = max(0, int(cy - ry) - 2), min(height, int(cy + ry) + 3)
+        p = torch.tensor(params[n : n + 1], device=batch.device, dtype=batch.dtype)
+        if right <= left or bottom <= top:
+            mask, window = None, None
+        else:
+            mask = coverage(bottom - top, right - left, p, top, left)[0]
+            window = batch[n, :, top:bottom, left:right]
+        if effect == "yellow" and mask is not None:
+            colour = torch.tensor(colours[n], device=batch.device, dtype=batch.dtype).view(3, 1, 1)
+            alpha = mask * float(opacity)
+            window.mul_(1 - alpha).add_(colour * alpha)
+        elif effect == "brightness" and mask is not None:
+            window.add_((255 - window) * (BRIGHTEN * mask))
+        elif effect == "dim":
+            inside = window.clone() if mask is not None else None
+            batch[n].mul_(DIM)
+            if mask is not None:
+                window.copy_(inside * (DIM + (1 - DIM) * mask))
+    return batch

@@ -1,0 +1,179 @@
+"""Render speed: our framing + overlay export against the encoder-bound limit and
+a naive moviepy implementation, on the same generated 1080p source.
+
+1. ours: render_framing (keyframed crop, one 0.5x segment) then render_overlay
+   (a highlight), 1080x1920 output;
+2. one bare ffmpeg command: static crop + scale + encode, same encoder settings;
+3. moviepy, per-frame crop + resize + highlight through its clip API, as a user
+   would write it.
+Prints fps of each and the ratios 1/2 (target >= 0.8) and 1/3 (target >= 5).
+With CUDA, also the compact upscaler's fps at 1080x1920 output (target >= 60).
+BENCH_RENDER_SECONDS sets the source length (default 10).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from django.conf import settings
+
+from exports.render.compose import render_overlay
+from exports.render.framing import render_framing
+from exports.render.video_io import PRESETS, source_info
+
+SECONDS = float(os.environ.get("BENCH_RENDER_SECONDS", "10"))
+OUTPUT = (1080, 1920)
+CROP_WIDTH = 1080 * 9 / 16
+
+
+@dataclass
+class FpsResult:
+    name: str
+    fps: float
+    baseline_fps: float | None = None
+    target: float | None = None
+
+    def line(self) -> str:
+        if self.baseline_fps is None:
+            return f"{self.name:<44} {self.fps:>8.1f} fps"
+        ratio = self.fps / self.baseline_fps
+        verdict = (
+            ""
+            if self.target is None
+            else f"  target >= {self.target:g}: {'met' if ratio >= self.target else 'MISSED'}"
+        )
+        return f"{self.name:<44} {self.fps:>8.1f} fps {self.baseline_fps:>7.1f} fps {ratio:>6.2f}x{verdict}"
+
+
+def make_source(path: Path) -> None:
+    subprocess.run(
+        [
+            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={SECONDS}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={SECONDS}",
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path),
+        ],
+        check=True,
+        timeout=600,
+    )  # fmt: skip
+
+
+def edits() -> tuple[list[dict], dict, list[dict]]:
+    crop = [
+        {"time": 0.0, "x": 100.0, "y": 0.0, "width": CROP_WIDTH, "height": 1080.0},
+        {"time": SECONDS / 2, "x": 900.0, "y": 0.0, "width": CROP_WIDTH, "height": 1080.0},
+        {"time": SECONDS, "x": 1200.0, "y": 0.0, "width": CROP_WIDTH, "height": 1080.0},
+    ]
+    segments = {"trim_start": 0.0, "trim_end": SECONDS, "splits": [2.0, 3.0], "speeds": [1.0, 0.5, 1.0]}
+    region = {
+        "id": "r", "start_time": 1.0, "end_time": 3.0, "enabled": True,
+        "keyframes": [
+            {"time": 1.0, "x": 540, "y": 1400, "radius_x": 115, "radius_y": 230, "opacity": 0.15, "color": "#FFFF00"},
+            {"time": 3.0, "x": 600, "y": 1300, "radius_x": 115, "radius_y": 230, "opacity": 0.15, "color": "#FFFF00"},
+        ],
+    }  # fmt: skip
+    return crop, segments, [region]
+
+
+def ours(source: Path, folder: Path) -> float:
+    crop, segments, regions = edits()
+    started = time.perf_counter()
+    framed = render_framing(
+        source, folder / "working.mp4", crop_keyframes=crop, segments=segments, output_size=OUTPUT,
+        ffmpeg=settings.FFMPEG_BINARY,
+    )  # fmt: skip
+    final = render_overlay(
+        framed.path, folder / "final.mp4", effect="yellow", regions=regions, ffmpeg=settings.FFMPEG_BINARY
+    )
+    return final.frame_count / (time.perf_counter() - started)
+
+
+def bare_ffmpeg(source: Path, folder: Path) -> float:
+    frames = round(source_info(source).duration * 30)
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
+            "-vf", f"crop={round(CROP_WIDTH)}:1080:656:0,scale={OUTPUT[0]}:{OUTPUT[1]}",
+            "-c:v", "libx264", *PRESETS["fast"]["libx264"], "-pix_fmt", "yuv420p", "-c:a", "aac",
+            str(folder / "bare.mp4"),
+        ],
+        check=True,
+        timeout=1200,
+    )  # fmt: skip
+    return frames / (time.perf_counter() - started)
+
+
+def naive_moviepy(source: Path, folder: Path) -> float:
+    """What a user would write with moviepy: a per-frame function over the clip."""
+    from moviepy import VideoFileClip
+    from PIL import Image
+
+    from exports.render.timeline import interpolate
+
+    crop, _, regions = edits()
+    times, xs = [k["time"] for k in crop], [k["x"] for k in crop]
+    ys, xs_grid = np.mgrid[0 : OUTPUT[1], 0 : OUTPUT[0]]
+    seconds = min(SECONDS, 3.0)  # moviepy is slow; fps does not depend on length
+
+    def frame(get_frame, t):
+        picture = get_frame(t)
+        x = int(interpolate(times, xs, t)[0])
+        cropped = Image.fromarray(picture[:, x : x + round(CROP_WIDTH)]).resize(OUTPUT, Image.BICUBIC)
+        out = np.asarray(cropped).astype(np.float32)
+        key = regions[0]["keyframes"][0]
+        inside = ((xs_grid - key["x"]) / key["radius_x"]) ** 2 + ((ys - key["y"]) / key["radius_y"]) ** 2 <= 1
+        out[inside] = out[inside] * 0.85 + np.array([255, 255, 0]) * 0.15
+        return out.astype(np.uint8)
+
+    clip = VideoFileClip(str(source)).subclipped(0, seconds)
+    started = time.perf_counter()
+    clip.transform(frame).write_videofile(
+        str(folder / "moviepy.mp4"), codec="libx264", preset="veryfast", ffmpeg_params=["-crf", "21"],
+        audio_codec="aac", logger=None,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    clip.close()
+    return seconds * 30 / elapsed
+
+
+def gpu_upscaler_fps() -> float:
+    from exports.render.upscale import SRVGGNetCompact, upscale
+
+    model = SRVGGNetCompact().cuda().half().eval()
+    batch = torch.rand(8, 3, OUTPUT[1] // 4, OUTPUT[0] // 4, device="cuda")
+    upscale(model, batch)
+    torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(10):
+        upscale(model, batch)
+    torch.cuda.synchronize()
+    return 80 / (time.perf_counter() - started)
+
+
+def run() -> list:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        source = folder / "source.mp4"
+        make_source(source)
+        our_fps = ours(source, folder)
+        ffmpeg_fps = bare_ffmpeg(source, folder)
+        moviepy_fps = naive_moviepy(source, folder)
+    results = [
+        FpsResult(
+            f"render 1080p -> 1080x1920, {torch.device('cuda' if torch.cuda.is_available() else 'cpu')}",
+            our_fps,
+        ),
+        FpsResult("ours vs bare ffmpeg crop+scale+encode", our_fps, ffmpeg_fps, 0.8),
+        FpsResult("ours vs naive moviepy", our_fps, moviepy_fps, 5.0),
+    ]
+    if torch.cuda.is_available():
+        results.append(FpsResult("compact upscaler, 1080x1920 output (fp16)", gpu_upscaler_fps(), 60.0, 1.0))
+    return results
