@@ -58,7 +58,8 @@ def make_source(path: Path) -> None:
             settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={SECONDS}",
             "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={SECONDS}",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path),
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", str(path),
         ],
         check=True,
         timeout=600,
@@ -75,8 +76,8 @@ def edits() -> tuple[list[dict], dict, list[dict]]:
     region = {
         "id": "r", "start_time": 1.0, "end_time": 3.0, "enabled": True,
         "keyframes": [
-            {"time": 1.0, "x": 540, "y": 1400, "radius_x": 115, "radius_y": 230, "opacity": 0.15, "color": "#FFFF00"},
-            {"time": 3.0, "x": 600, "y": 1300, "radius_x": 115, "radius_y": 230, "opacity": 0.15, "color": "#FFFF00"},
+            {"time": 1.0, "x": 540, "y": 1400, "radius_x": 115, "radius_y": 230, "opacity": 0.15},
+            {"time": 3.0, "x": 600, "y": 1300, "radius_x": 115, "radius_y": 230, "opacity": 0.15},
         ],
     }  # fmt: skip
     return crop, segments, [region]

@@ -57,7 +57,7 @@ def render_overlay(
     pictures = frames(source)
     try:
         written = pipeline.run(
-            pictures, encoder, lambda batch, times: apply_overlay(batch, times, effect, regions),
+            pictures, encoder, lambda batch, times: apply_overlay(batch.float(), times, effect, regions),
             total=total, batch_size=batch_size, device=device, on_progress=on_progress,
             should_cancel=should_cancel,
         )  # fmt: skip

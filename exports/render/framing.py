@@ -89,26 +89,32 @@ def audio_plan(source: str | Path, segments: dict, lead_in: float) -> AudioPlan:
 
 
 def crop_and_resize(
-    batch: torch.Tensor, boxes: torch.Tensor, out_width: int, out_height: int, mode: str = "bicubic"
+    batch: torch.Tensor, boxes: torch.Tensor, out_width: int, out_height: int
 ) -> torch.Tensor:
-    """batch (N, 3, H, W) float; boxes (N, 4) in source pixels -> (N, 3, out_height, out_width).
-    Shrinking by 2x or more samples at a multiple of the size and averages down,
-    so detail does not alias into shimmer."""
-    count, _, height, width = batch.shape
-    shrink = math.floor(float((boxes[:, 2] / out_width).max()))
-    if shrink >= 2:
-        big = crop_and_resize(batch, boxes, out_width * shrink, out_height * shrink, "bilinear")
-        return F.avg_pool2d(big, shrink)
-    x, y, w, h = boxes.unbind(1)
-    theta = torch.zeros(count, 2, 3, dtype=batch.dtype, device=batch.device)
-    # Output u in [-1, 1] lands on source pixel x + (u + 1) / 2 * w; in grid_sample's
-    # normalised coordinates (align_corners=False) that is (w/W) u + (2x + w)/W - 1.
-    theta[:, 0, 0] = w / width
-    theta[:, 0, 2] = (2 * x + w) / width - 1
-    theta[:, 1, 1] = h / height
-    theta[:, 1, 2] = (2 * y + h) / height - 1
-    grid = F.affine_grid(theta, [count, 3, out_height, out_width], align_corners=False)
-    return F.grid_sample(batch, grid, mode=mode, padding_mode="border", align_corners=False)
+    """batch (N, 3, H, W), uint8 or float; boxes (N, 4) x, y, width, height in source
+    pixels (fractions allowed) -> (N, 3, out_height, out_width), same dtype.
+
+    Antialiased bicubic (torch's fast separable path, uint8 on the CPU): the
+    whole-pixel window around the box is scaled, then the box's fractional
+    offset is cut from the result, so the crop moves by sub-pixel steps (within
+    half an output pixel) rather than jumping a source pixel at a time."""
+    height, width = batch.shape[2:]
+    compute = batch if batch.device.type == "cpu" else batch.float()  # uint8 antialias is a CPU path
+    outs = []
+    for index, (x, y, w, h) in enumerate(boxes.tolist()):
+        scale_x, scale_y = out_width / w, out_height / h
+        left, top = math.floor(x), math.floor(y)
+        right, bottom = min(width, math.ceil(x + w)), min(height, math.ceil(y + h))
+        window = compute[index : index + 1, :, top:bottom, left:right]
+        size = (
+            max(out_height, round((bottom - top) * scale_y)),
+            max(out_width, round((right - left) * scale_x)),
+        )
+        scaled = F.interpolate(window, size=size, mode="bicubic", antialias=True, align_corners=False)
+        shift_x = min(round((x - left) * scale_x), size[1] - out_width)
+        shift_y = min(round((y - top) * scale_y), size[0] - out_height)
+        outs.append(scaled[:, :, shift_y : shift_y + out_height, shift_x : shift_x + out_width])
+    return torch.cat(outs).to(batch.dtype)
 
 
 def render_framing(
@@ -149,12 +155,12 @@ def render_framing(
 
     def frame(batch: torch.Tensor, times: np.ndarray) -> torch.Tensor:
         nonlocal cursor
-        chunk = torch.from_numpy(boxes[cursor : cursor + len(times)]).to(batch.device, batch.dtype)
+        chunk = torch.from_numpy(boxes[cursor : cursor + len(times)])
         cursor += len(times)
         if upscaler is None:
             return crop_and_resize(batch, chunk, out_width, out_height)
         small = crop_and_resize(batch, chunk, -(-out_width // SCALE), -(-out_height // SCALE))
-        framed = upscale(upscaler, small / 255.0) * 255.0
+        framed = upscale(upscaler, small.float() / 255.0) * 255.0
         if framed.shape[-2:] != (out_height, out_width):
             framed = F.interpolate(framed, size=(out_height, out_width), mode="bicubic", align_corners=False)
         return framed

@@ -31,8 +31,9 @@ def run(
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
 ) -> int:
-    """Push (time, RGB frame) pairs through `transform` (a float batch N x 3 x H x W
-    and its times -> the frames to encode) into `encoder`; returns frames written."""
+    """Push (time, RGB frame) pairs through `transform` (a batch N x 3 x H x W in
+    the pictures' dtype, and its times -> the frames to encode, uint8 or float
+    0-255) into `encoder`; returns frames written."""
     written = 0
     try:
         batch: list[np.ndarray] = []
@@ -59,10 +60,12 @@ def run(
 
 
 def _flush(encoder: Encoder, transform: Transform, batch: list, times: list, device: str) -> int:
-    tensor = torch.from_numpy(np.stack(batch)).to(device).permute(0, 3, 1, 2).float()
-    out = transform(tensor, np.asarray(times))
-    # +0.5 then truncation rounds (values are never negative after the clamp)
-    encoder.write(out.permute(0, 2, 3, 1).add(0.5).clamp_(0, 255).to(torch.uint8).cpu().numpy())
+    # (N, 3, H, W) over the decoder's (N, H, W, 3) memory: channels-last, as the fast paths want
+    tensor = torch.from_numpy(np.stack(batch)).to(device).permute(0, 3, 1, 2)
+    out = transform(tensor, np.asarray(times)).permute(0, 2, 3, 1)
+    if out.dtype != torch.uint8:
+        out = out.add(0.5).clamp_(0, 255).to(torch.uint8)  # +0.5 then truncation rounds
+    encoder.write(out.cpu().numpy())
     return len(batch)
 
 
