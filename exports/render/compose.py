@@ -55,14 +55,11 @@ def render_overlay(
     encoder = Encoder(ffmpeg, out_path, info.width, info.height, info.fps, quality=quality, audio=audio)
     total = max(1, round(info.duration * float(info.fps)))
     pictures = frames(source)
-    try:
-        written = pipeline.run(
-            pictures, encoder, lambda batch, times: apply_overlay(batch.float(), times, effect, regions),
-            total=total, batch_size=batch_size, device=device, on_progress=on_progress,
-            should_cancel=should_cancel,
-        )  # fmt: skip
-    finally:
-        pictures.close()
+    written = pipeline.run(  # it owns `pictures` from here and closes it
+        pictures, encoder, lambda batch, times: apply_overlay(batch, times, effect, regions),
+        total=total, batch_size=batch_size, device=device, on_progress=on_progress,
+        should_cancel=should_cancel,
+    )  # fmt: skip
     return RenderResult(
         Path(out_path),
         written,
@@ -132,13 +129,10 @@ def render_reel(
     encoder = Encoder(ffmpeg, out_path, width, height, fps, quality=quality, audio=audio)
     pictures = _reel_pictures([str(s) for s in sources], durations, transition, fps, total)
     device = _device(device)
-    try:
-        written = pipeline.run(
-            pictures, encoder, lambda batch, times: batch, total=total, batch_size=batch_size, device=device,
-            on_progress=on_progress, should_cancel=should_cancel,
-        )  # fmt: skip
-    finally:
-        pictures.close()
+    written = pipeline.run(  # it owns `pictures` from here and closes it
+        pictures, encoder, lambda batch, times: batch, total=total, batch_size=batch_size, device=device,
+        on_progress=on_progress, should_cancel=should_cancel,
+    )  # fmt: skip
     return RenderResult(
         Path(out_path), written, width, height, fps, written / float(fps), device, with_audio, encoder.codec
     )

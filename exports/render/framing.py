@@ -166,13 +166,10 @@ def render_framing(
         return framed
 
     pictures = nearest_frames(source, file_times, np.arange(count) / float(fps), half_frame)
-    try:
-        pipeline.run(
-            pictures, encoder, frame, total=count, batch_size=batch_size, device=device,
-            on_progress=on_progress, should_cancel=should_cancel,
-        )  # fmt: skip
-    finally:
-        pictures.close()
+    pipeline.run(  # it owns `pictures` from here and closes it
+        pictures, encoder, frame, total=count, batch_size=batch_size, device=device,
+        on_progress=on_progress, should_cancel=should_cancel,
+    )  # fmt: skip
     used = type(upscaler).__name__ if upscaler is not None else RESAMPLER
     return FramingResult(
         Path(out_path),

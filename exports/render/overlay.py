@@ -62,9 +62,10 @@ def coverage(height: int, width: int, params: torch.Tensor, top: int = 0, left: 
 
 
 def apply_overlay(batch: torch.Tensor, times: np.ndarray, effect: str, regions: list[dict]) -> torch.Tensor:
-    """batch (N, 3, H, W) float 0-255 at `times` (seconds of the framed video).
-    Changes the batch in place and returns it; only the ellipse's bounding box is
-    computed (the whole frame only for `dim`, which darkens everything else)."""
+    """batch (N, 3, H, W), uint8 or float 0-255, at `times` (seconds of the framed
+    video). Changes the batch in place and returns it. Only the ellipse's bounding
+    box is computed (the whole frame only for `dim`, which darkens everything
+    else); frames without an active region are not touched at all."""
     if effect not in ("yellow", "brightness", "dim"):
         raise ValueError(f"unknown effect {effect!r}")
     active, params, colours = ellipse_parameters(regions, np.asarray(times, dtype=np.float64))
@@ -73,21 +74,29 @@ def apply_overlay(batch: torch.Tensor, times: np.ndarray, effect: str, regions: 
         cx, cy, rx, ry, opacity = params[n]
         left, right = max(0, int(cx - rx) - 2), min(width, int(cx + rx) + 3)
         top, bottom = max(0, int(cy - ry) - 2), min(height, int(cy + ry) + 3)
-        p = torch.tensor(params[n : n + 1], device=batch.device, dtype=batch.dtype)
-        if right <= left or bottom <= top:
-            mask, window = None, None
-        else:
-            mask = coverage(bottom - top, right - left, p, top, left)[0]
-            window = batch[n, :, top:bottom, left:right]
-        if effect == "yellow" and mask is not None:
-            colour = torch.tensor(colours[n], device=batch.device, dtype=batch.dtype).view(3, 1, 1)
-            alpha = mask * float(opacity)
-            window.mul_(1 - alpha).add_(colour * alpha)
-        elif effect == "brightness" and mask is not None:
-            window.add_((255 - window) * (BRIGHTEN * mask))
-        elif effect == "dim":
-            inside = window.clone() if mask is not None else None
-            batch[n].mul_(DIM)
-            if mask is not None:
-                window.copy_(inside * (DIM + (1 - DIM) * mask))
+        has_window = right > left and bottom > top
+        p = torch.tensor(params[n : n + 1], device=batch.device, dtype=torch.float32)
+        mask = coverage(bottom - top, right - left, p, top, left)[0] if has_window else None
+        if effect == "dim":
+            frame = batch[n].float()
+            inside = frame[:, top:bottom, left:right].clone() if has_window else None
+            frame.mul_(DIM)
+            if has_window:
+                frame[:, top:bottom, left:right] = inside * (DIM + (1 - DIM) * mask)
+            _store(batch, n, slice(None), slice(None), frame)
+        elif has_window:
+            window = batch[n, :, top:bottom, left:right].float()
+            if effect == "yellow":
+                colour = torch.tensor(colours[n], device=batch.device, dtype=torch.float32).view(3, 1, 1)
+                alpha = mask * float(opacity)
+                window = window * (1 - alpha) + colour * alpha
+            else:
+                window = window + (255 - window) * (BRIGHTEN * mask)
+            _store(batch, n, slice(top, bottom), slice(left, right), window)
     return batch
+
+
+def _store(batch: torch.Tensor, n: int, rows: slice, columns: slice, values: torch.Tensor) -> None:
+    if batch.dtype == torch.uint8:
+        values = values.add(0.5).clamp_(0, 255).to(torch.uint8)
+    batch[n, :, rows, columns] = values

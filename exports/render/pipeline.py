@@ -4,6 +4,8 @@ kills the encoder and removes the partial file."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,6 +37,7 @@ def run(
     the pictures' dtype, and its times -> the frames to encode, uint8 or float
     0-255) into `encoder`; returns frames written."""
     written = 0
+    pictures = Prefetch(pictures)
     try:
         batch: list[np.ndarray] = []
         times: list[float] = []
@@ -56,7 +59,63 @@ def run(
     except BaseException:
         encoder.abort()
         raise
+    finally:
+        pictures.close()
     return written
+
+
+class Prefetch:
+    """Decode ahead in a thread (PyAV decodes without holding the GIL), so reading,
+    the torch work and the encoder run side by side. Iterate it; close() it."""
+
+    _END = object()
+
+    def __init__(self, source: Iterator, depth: int = 16) -> None:
+        self.source = source
+        self.items: queue.Queue = queue.Queue(maxsize=depth)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._fill, name="decode-ahead", daemon=True)
+        self.thread.start()
+
+    def _fill(self) -> None:
+        try:
+            for item in self.source:
+                while not self._offer(item):
+                    if self.stopping.is_set():
+                        return
+            self._offer_until_stopped(self._END)
+        except BaseException as error:  # handed to the reading side
+            self._offer_until_stopped(error)
+        finally:
+            close = getattr(self.source, "close", None)
+            if close:
+                close()
+
+    def _offer(self, item) -> bool:
+        try:
+            self.items.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            return False
+
+    def _offer_until_stopped(self, item) -> None:
+        while not self._offer(item) and not self.stopping.is_set():
+            pass
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = self.items.get()
+        if item is self._END:
+            raise StopIteration
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join(10)
 
 
 def _flush(encoder: Encoder, transform: Transform, batch: list, times: list, device: str) -> int:
