@@ -232,6 +232,15 @@ API_JSON_MAX_BYTES = read.int("API_JSON_MAX_BYTES", default=2**20, minimum=1024)
 # --- Output sizes of exports, by aspect ratio ------------------------------------------
 OUTPUT_SIZES = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080), "4:3": (1440, 1080)}
 
+# --- Upscaling --------------------------------------------------------------------------
+# Folder with realesr-general-x4v3.pth and/or RealESRGAN_x4plus.pth (never downloaded).
+SR_WEIGHTS_DIR = read.str("SR_WEIGHTS_DIR", default="") or None
+SR_MODEL = read.str("SR_MODEL", default="compact")
+if SR_MODEL not in ("compact", "rrdb"):
+    raise ImproperlyConfigured(f"SR_MODEL={SR_MODEL!r} must be compact or rrdb.")
+# A 4x network on a CPU takes seconds a frame; bicubic is used there unless this is on.
+UPSCALE_ON_CPU = read.bool("UPSCALE_ON_CPU", default=False)
+
 # --- Media tools ----------------------------------------------------------------
 FFMPEG_BINARY = read.str("FFMPEG_BINARY", default="") or media_tools.find_ffmpeg()
 

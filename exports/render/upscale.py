@@ -148,3 +148,28 @@ def upscale(model: nn.Module, batch: torch.Tensor, tile: int = 0, tile_pad: int 
                 :, :, y0 : y0 + (bottom - top) * SCALE, x0 : x0 + (right - left) * SCALE
             ]
     return out
+
+
+# Release file names of the two supported models, in order of preference.
+WEIGHT_FILES = {"compact": "realesr-general-x4v3.pth", "rrdb": "RealESRGAN_x4plus.pth"}
+
+
+def choose_upscaler(
+    weights_dir: str | Path | None, device: str, prefer: str = "compact", allow_cpu: bool = False
+) -> tuple[nn.Module | None, str]:
+    """The network to upscale with, and why not when there is none.
+
+    None (with the reason) when no weights are in `weights_dir`, or on the CPU
+    unless `allow_cpu`: a 4x network there runs at seconds per 1080p frame, so the
+    antialiased bicubic resize is the better trade. On CUDA the network runs in fp16.
+    """
+    if not weights_dir:
+        return None, "no SR_WEIGHTS_DIR"
+    if device != "cuda" and not allow_cpu:
+        return None, "network upscaling is off on the CPU"
+    order = [prefer, *(name for name in WEIGHT_FILES if name != prefer)]
+    for name in order:
+        path = Path(weights_dir) / WEIGHT_FILES[name]
+        if path.is_file():
+            return load_upscaler(path, device=device, half=device == "cuda"), name
+    return None, f"no weights in {weights_dir}"

@@ -68,3 +68,16 @@ def test_half_precision_on_the_gpu_matches_float(tmp_path):
     half = upscale(load_upscaler(path, device="cuda", half=True), frames)
 
     assert torch.allclose(full, half, atol=2e-2)
+
+
+def test_the_upscaler_is_chosen_from_the_weights_directory(tmp_path):
+    from exports.render.upscale import WEIGHT_FILES, choose_upscaler
+
+    torch.save({"params_ema": small_networks()["rrdb"].state_dict()}, tmp_path / WEIGHT_FILES["rrdb"])
+
+    model, name = choose_upscaler(tmp_path, "cpu", allow_cpu=True)
+    assert (type(model).__name__, name) == ("RRDBNet", "rrdb")  # compact preferred, but only rrdb is there
+
+    assert choose_upscaler(tmp_path, "cpu") == (None, "network upscaling is off on the CPU")
+    assert choose_upscaler(None, "cuda") == (None, "no SR_WEIGHTS_DIR")
+    assert choose_upscaler(tmp_path / "empty", "cpu", allow_cpu=True)[0] is None
