@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 
+from games.extraction import invalidate_file
 from games.models import Clip, Game
 from games.signals import clip_changed
 from games.tags import TAGS, derived_name, unknown_tags
@@ -96,8 +97,6 @@ def create_clip(game: Game, fields: dict[str, Any]) -> Clip:
 
 def update_clip(clip: Clip, version: int, changes: dict[str, Any]) -> Clip:
     """Apply a partial change if `version` is still current (else StaleVersion)."""
-    from games.extraction import invalidate_file
-
     merged = {field: getattr(clip, field) for field in EDITABLE} | {
         k: v for k, v in changes.items() if k in EDITABLE
     }
@@ -124,8 +123,6 @@ def update_clip(clip: Clip, version: int, changes: dict[str, Any]) -> Clip:
 
 
 def delete_clip(clip: Clip) -> None:
-    from games.extraction import invalidate_file
-
     with transaction.atomic():
         before = _snapshot(clip)
         invalidate_file(clip)
@@ -152,8 +149,6 @@ def replace_clips(game: Game, items: list[dict[str, Any]]) -> list[Clip]:
 
 def upsert_clips(game: Game, cleaned: list[dict[str, Any]], delete_missing: bool) -> list[Clip]:
     """Write already-cleaned clips, matched by end_time, in one transaction."""
-    from games.extraction import invalidate_file
-
     with transaction.atomic():
         existing = {c.end_time: c for c in Clip.objects.select_for_update().filter(game=game)}
         written = []
