@@ -45,6 +45,14 @@ def valid(serializer_class, data, **kwargs) -> dict:
     return dict(serializer.validated_data)
 
 
+def versioned_changes(request: Request, serializer_class) -> tuple[int, dict]:
+    """The version the client read and the (validated, partial) changes it sends."""
+    version = required_version(request)
+    changes = valid(serializer_class, request.data, partial=True)
+    changes.pop("version", None)
+    return version, changes
+
+
 def owned_project(request: Request, project_id: int):
     return get_object_or_404(projects.projects_of(request.user), pk=project_id)
 
@@ -86,9 +94,7 @@ class ProjectDetail(APIView):
     @extend_schema(request=ProjectChangeSerializer, responses=ProjectDetailSerializer, tags=["projects"])
     def patch(self, request: Request, project_id: int) -> Response:
         project = owned_project(request, project_id)
-        version = required_version(request)
-        changes = valid(ProjectChangeSerializer, request.data, partial=True)
-        changes.pop("version", None)
+        version, changes = versioned_changes(request, ProjectChangeSerializer)
         updated = projects.update_project(project, version, changes)
         return Response(ProjectDetailSerializer(updated).data)
 
@@ -179,9 +185,7 @@ class ProjectClipDetail(APIView):
     @extend_schema(request=FramingChangeSerializer, responses=ProjectClipSerializer, tags=["projects"])
     def patch(self, request: Request, project_id: int, project_clip_id: int) -> Response:
         project_clip = owned_project_clip(request, project_id, project_clip_id)
-        version = required_version(request)
-        changes = valid(FramingChangeSerializer, request.data, partial=True)
-        changes.pop("version", None)
+        version, changes = versioned_changes(request, FramingChangeSerializer)
         return Response(
             ProjectClipSerializer(projects.update_project_clip(project_clip, version, changes)).data
         )
@@ -200,9 +204,7 @@ class ProjectOverlay(APIView):
     @extend_schema(request=OverlayChangeSerializer, responses=OverlaySerializer, tags=["projects"])
     def put(self, request: Request, project_id: int) -> Response:
         project = owned_project(request, project_id)
-        version = required_version(request)
-        changes = valid(OverlayChangeSerializer, request.data, partial=True)
-        changes.pop("version", None)
+        version, changes = versioned_changes(request, OverlayChangeSerializer)
         return Response(OverlaySerializer(projects.update_overlay(project.overlay, version, changes)).data)
 
 

@@ -163,13 +163,11 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
             stored_key = _store(clip, target)
         with transaction.atomic():
             # Only a clip still waiting for this very cut takes the file.
-            finished = Clip.objects.filter(
-                pk=clip.pk,
-                extraction_status=ExtractionStatus.EXTRACTING,
-                start_time=start_time,
-                end_time=end_time,
-                file_key="",
-            ).update(file_key=stored_key, file_lead_in=lead_in, extraction_status=ExtractionStatus.READY)
+            finished = (
+                still_claimed(clip.pk, start_time, end_time)
+                .filter(file_key="")
+                .update(file_key=stored_key, file_lead_in=lead_in, extraction_status=ExtractionStatus.READY)
+            )
             if finished:
                 notify(
                     game.owner_id,
@@ -196,15 +194,20 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
     return stored_key
 
 
+def still_claimed(clip_id: int, start_time: float, end_time: float):
+    """The clip, only while it still waits for the cut of these times (an edit or a
+    new claim made meanwhile wins)."""
+    return Clip.objects.filter(
+        pk=clip_id, extraction_status=ExtractionStatus.EXTRACTING, start_time=start_time, end_time=end_time
+    )
+
+
 def _fail(clip: Clip, start_time: float, end_time: float, reason: str, data: dict) -> None:
     reason = reason if len(reason) <= ERROR_MAX else reason[: ERROR_MAX - 1] + "…"
     with transaction.atomic():
-        failed = Clip.objects.filter(
-            pk=clip.pk,
-            extraction_status=ExtractionStatus.EXTRACTING,
-            start_time=start_time,
-            end_time=end_time,
-        ).update(extraction_status=ExtractionStatus.FAILED, extraction_error=reason)
+        failed = still_claimed(clip.pk, start_time, end_time).update(
+            extraction_status=ExtractionStatus.FAILED, extraction_error=reason
+        )
         if failed:  # an edit made meanwhile already asked for a new cut: nobody needs to hear this
             notify(
                 clip.game.owner_id,

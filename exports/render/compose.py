@@ -5,35 +5,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
-import torch
 
 from exports.render import pipeline
 from exports.render.overlay import apply_overlay
+from exports.render.pipeline import RenderResult, default_device
 from exports.render.reel import layers_at, reel_duration
-from exports.render.video_io import AudioPlan, Encoder, frames, source_info
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    path: Path
-    frame_count: int
-    width: int
-    height: int
-    fps: Fraction
-    duration: float
-    device: str
-    has_audio: bool
-    encoder: str
-
-
-def _device(device: str | None) -> str:
-    return device or ("cuda" if torch.cuda.is_available() else "cpu")
+from exports.render.video_io import AudioPlan, Encoder, NearestFrame, frames, source_info
 
 
 def render_overlay(
@@ -50,7 +32,7 @@ def render_overlay(
     quality: str = "fast",
 ) -> RenderResult:
     info = source_info(source)
-    device = _device(device)
+    device = default_device(device)
     audio = AudioPlan((str(source),), "[1:a]anull[aout]") if info.has_audio else None
     encoder = Encoder(ffmpeg, out_path, info.width, info.height, info.fps, quality=quality, audio=audio)
     total = max(1, round(info.duration * float(info.fps)))
@@ -128,7 +110,7 @@ def render_reel(
     audio = reel_audio([str(s) for s in sources], durations, transition) if with_audio else None
     encoder = Encoder(ffmpeg, out_path, width, height, fps, quality=quality, audio=audio)
     pictures = _reel_pictures([str(s) for s in sources], durations, transition, fps, total)
-    device = _device(device)
+    device = default_device(device)
     written = pipeline.run(  # it owns `pictures` from here and closes it
         pictures, encoder, lambda batch, times: batch, total=total, batch_size=batch_size, device=device,
         on_progress=on_progress, should_cancel=should_cancel,
@@ -138,28 +120,10 @@ def render_reel(
     )
 
 
-class _Cursor:
-    """The frame of one clip nearest a local time that only moves forward."""
-
-    def __init__(self, path: str, half_frame: float) -> None:
-        self.decoded = frames(path)
-        self.half_frame = half_frame
-        self.current = next(self.decoded)
-        self.upcoming = next(self.decoded, None)
-
-    def at(self, time: float) -> np.ndarray:
-        while self.upcoming is not None and self.upcoming[0] <= time + self.half_frame:
-            self.current, self.upcoming = self.upcoming, next(self.decoded, None)
-        return self.current[1]
-
-    def close(self) -> None:
-        self.decoded.close()
-
-
 def _reel_pictures(
     sources: list[str], durations: list[float], transition: dict, fps: Fraction, total: int
 ) -> Iterator[tuple[float, np.ndarray]]:
-    cursors: dict[int, _Cursor] = {}
+    cursors: dict[int, NearestFrame] = {}
     try:
         for k in range(total):
             time = k / float(fps)
@@ -167,7 +131,7 @@ def _reel_pictures(
             picture = None
             for layer in layers:
                 if layer.clip not in cursors:
-                    cursors[layer.clip] = _Cursor(sources[layer.clip], 0.5 / float(fps))
+                    cursors[layer.clip] = NearestFrame(sources[layer.clip], fps)
                 weighted = cursors[layer.clip].at(layer.time).astype(np.float32) * layer.weight
                 picture = weighted if picture is None else picture + weighted
             for done in [clip for clip in cursors if clip < layers[0].clip]:  # clips already over

@@ -23,26 +23,18 @@ import torch
 import torch.nn.functional as F
 
 from exports.render import pipeline
+from exports.render.pipeline import RenderResult, default_device
 from exports.render.segments import layout, output_duration, source_times
 from exports.render.timeline import interpolate_keyframes
 from exports.render.upscale import SCALE, upscale
-from exports.render.video_io import AudioPlan, Encoder, even, frames, source_info
+from exports.render.video_io import AudioPlan, Encoder, NearestFrame, even, source_info
 
 RESAMPLER = "bicubic"  # reported when no network upscales
 
 
 @dataclass(frozen=True)
-class FramingResult:
-    path: Path
-    frame_count: int
-    width: int
-    height: int
-    fps: Fraction
-    duration: float
-    device: str
-    has_audio: bool
+class FramingResult(RenderResult):
     upscaler: str  # the network that upscaled, or the resampling used
-    encoder: str
 
 
 def crop_boxes(
@@ -142,12 +134,11 @@ def render_framing(
     clip_times = source_times(segments, np.arange(count) / float(fps))
     file_times = clip_times + lead_in
     boxes = crop_boxes(crop_keyframes, clip_times, info.width, info.height, out_width / out_height)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = default_device(device)
     if upscaler is not None and float(boxes[:, 2].min()) >= out_width:
         upscaler = None  # the crop already has the pixels: a network adds nothing
     if upscaler is not None:
         upscaler = upscaler.to(device)
-    half_frame = 0.5 / float(fps)
 
     audio = audio_plan(source, segments, lead_in) if info.has_audio else None
     encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, quality=quality, audio=audio)
@@ -165,38 +156,26 @@ def render_framing(
             framed = F.interpolate(framed, size=(out_height, out_width), mode="bicubic", align_corners=False)
         return framed
 
-    pictures = nearest_frames(source, file_times, np.arange(count) / float(fps), half_frame)
+    pictures = nearest_frames(source, file_times, np.arange(count) / float(fps), fps)
     pipeline.run(  # it owns `pictures` from here and closes it
         pictures, encoder, frame, total=count, batch_size=batch_size, device=device,
         on_progress=on_progress, should_cancel=should_cancel,
     )  # fmt: skip
     used = type(upscaler).__name__ if upscaler is not None else RESAMPLER
     return FramingResult(
-        Path(out_path),
-        count,
-        out_width,
-        out_height,
-        fps,
-        count / float(fps),
-        device,
-        bool(audio),
-        used,
-        encoder.codec,
-    )
+        path=Path(out_path), frame_count=count, width=out_width, height=out_height, fps=fps,
+        duration=count / float(fps), device=device, has_audio=bool(audio), encoder=encoder.codec,
+        upscaler=used,
+    )  # fmt: skip
 
 
 def nearest_frames(
-    source: str | Path, file_times: np.ndarray, output_times: np.ndarray, half_frame: float
+    source: str | Path, file_times: np.ndarray, output_times: np.ndarray, fps: Fraction
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """For each output time, the source frame nearest its file time (a slowed
-    segment repeats frames)."""
-    decoded = frames(source)
+    """For each output time, the source frame nearest its file time."""
+    cursor = NearestFrame(source, fps)
     try:
-        current = next(decoded)
-        upcoming = next(decoded, None)
         for output_time, wanted in zip(output_times, file_times, strict=True):
-            while upcoming is not None and upcoming[0] <= wanted + half_frame:
-                current, upcoming = upcoming, next(decoded, None)
-            yield float(output_time), current[1]
+            yield float(output_time), cursor.at(wanted)
     finally:
-        decoded.close()
+        cursor.close()

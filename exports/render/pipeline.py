@@ -7,12 +7,32 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from exports.render.video_io import Encoder
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    path: Path
+    frame_count: int
+    width: int
+    height: int
+    fps: Fraction
+    duration: float
+    device: str
+    has_audio: bool
+    encoder: str
+
+
+def default_device(device: str | None = None) -> str:
+    """The device asked for, else cuda when there is one, else cpu."""
+    return device or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 class Cancelled(Exception):

@@ -84,6 +84,25 @@ def video_encoder(ffmpeg: str) -> str:
     return "h264_nvenc" if trial.returncode == 0 else "libx264"
 
 
+class NearestFrame:
+    """The frame of a video nearest a time that only moves forward (a time held or
+    slowed down gets the same frame again)."""
+
+    def __init__(self, path: str | Path, fps: Fraction) -> None:
+        self.decoded = frames(path)
+        self.half_frame = 0.5 / float(fps)
+        self.current = next(self.decoded)
+        self.upcoming = next(self.decoded, None)
+
+    def at(self, time: float) -> np.ndarray:
+        while self.upcoming is not None and self.upcoming[0] <= time + self.half_frame:
+            self.current, self.upcoming = self.upcoming, next(self.decoded, None)
+        return self.current[1]
+
+    def close(self) -> None:
+        self.decoded.close()
+
+
 def even(value: float) -> int:
     """Encoders for yuv420p need even sizes."""
     return max(2, round(value / 2) * 2)
