@@ -16,11 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports import projects
-from exports.models import FinalVideo, ProjectClip
+from exports import jobs, liveness, projects
+from exports.models import FinalVideo, JobStatus, ProjectClip
 from exports.serializers import (
     AddClipsSerializer,
     ClipFilterSerializer,
+    ExportJobSerializer,
+    ExportSubmitSerializer,
     FinalVideoSerializer,
     FramingChangeSerializer,
     FromClipsSerializer,
@@ -245,15 +247,93 @@ class DownloadDetail(APIView):
         return Response(status=204)
 
 
+def video_file(request: Request, video, filename: str):
+    """The video itself: a presigned redirect on S3, else a ranged response."""
+    store = object_store()
+    if store.direct:
+        return HttpResponseRedirect(store.presigned_get(video.file_key, settings.PLAYBACK_URL_EXPIRES))
+    response = ranged_file_response(request._request, store.read_location(video.file_key), "video/mp4")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
 class DownloadFile(APIView):
     @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY, 302: None}, tags=["gallery"])
     def get(self, request: Request, video_id: int):
         video = get_object_or_404(owned_videos(request), pk=video_id)
-        store = object_store()
-        if store.direct:
-            return HttpResponseRedirect(store.presigned_get(video.file_key, settings.PLAYBACK_URL_EXPIRES))
-        response = ranged_file_response(request._request, store.read_location(video.file_key), "video/mp4")
-        response["Content-Disposition"] = content_disposition_header(
-            False, f"{video.project.name[:80]} v{video.version}.mp4"
-        )
-        return response
+        return video_file(request, video, f"{video.project.name[:80]} v{video.version}.mp4")
+
+
+class WorkingVideoFile(APIView):
+    """The project's current framed video (what the overlay editor plays)."""
+
+    @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY, 302: None}, tags=["projects"])
+    def get(self, request: Request, project_id: int):
+        project = owned_project(request, project_id)
+        if project.working_video is None:
+            raise projects.ProjectError(
+                404, "This project has no framed video yet; export the framing first."
+            )
+        video = project.working_video
+        return video_file(request, video, f"{project.name[:80]} framed v{video.version}.mp4")
+
+
+# --- export jobs ----------------------------------------------------------------------------
+
+
+def job_response(jobs_list, status: int = 200, many: bool = False) -> Response:
+    """Jobs with their live progress (read from the workers' heartbeats in Redis)."""
+    items = list(jobs_list) if many else [jobs_list]
+    processing = [job.pk for job in items if job.status == JobStatus.PROCESSING]
+    context = {"progress": liveness.alive(processing) or {}}
+    data = ExportJobSerializer(items if many else items[0], many=many, context=context).data
+    return Response(data, status=status)
+
+
+class ExportList(APIView):
+    @extend_schema(request=ExportSubmitSerializer, responses={202: ExportJobSerializer}, tags=["exports"])
+    def post(self, request: Request) -> Response:
+        """Queue an export; 202 at once, the work runs in a worker."""
+        data = valid(ExportSubmitSerializer, request.data)
+        project = owned_project(request, data["project_id"])
+        job = jobs.submit(request.user, project, data["type"], data.get("config"))
+        return job_response(jobs.jobs_of(request.user).get(pk=job.pk), status=202)
+
+
+class ActiveExports(APIView):
+    @extend_schema(responses=ExportJobSerializer(many=True), tags=["exports"])
+    def get(self, request: Request) -> Response:
+        """Pending and processing exports of the user, oldest first."""
+        return job_response(jobs.active_of(request.user).order_by("created_at"), many=True)
+
+
+class RecentExports(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("hours", int, description="1 to 168, default 24")],
+        responses=ExportJobSerializer(many=True), tags=["exports"],
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("hours", "24")
+        if not raw.isdigit() or not 1 <= int(raw) <= 168:
+            raise jobs.ExportError(400, "hours must be a whole number from 1 to 168.")
+        return job_response(jobs.recent_of(request.user, int(raw)), many=True)
+
+
+class ExportDetail(APIView):
+    @extend_schema(responses=ExportJobSerializer, tags=["exports"])
+    def get(self, request: Request, job_id: str) -> Response:
+        return job_response(get_object_or_404(jobs.jobs_of(request.user), pk=job_id))
+
+    @extend_schema(responses={200: ExportJobSerializer, 409: OpenApiTypes.OBJECT}, tags=["exports"])
+    def delete(self, request: Request, job_id: str) -> Response:
+        """Cancel: a pending export at once; a rendering one stops within seconds."""
+        job = get_object_or_404(jobs.jobs_of(request.user), pk=job_id)
+        jobs.cancel(job, by=request.user.get_username())
+        return job_response(jobs.jobs_of(request.user).get(pk=job_id))
+
+
+class ProjectExports(APIView):
+    @extend_schema(responses=ExportJobSerializer(many=True), tags=["exports"])
+    def get(self, request: Request, project_id: int) -> Response:
+        project = owned_project(request, project_id)
+        return job_response(jobs.jobs_of(request.user).filter(project=project), many=True)

@@ -3,6 +3,8 @@ the videos exports make from them."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -133,3 +135,96 @@ class FinalVideo(RenderedVideo):
 
     class Meta(RenderedVideo.Meta):
         constraints = [models.UniqueConstraint(fields=["project", "version"], name="final_video_version")]
+
+
+# --- Export jobs ------------------------------------------------------------------------
+
+
+class JobType(models.TextChoices):
+    FRAMING = "framing", "Framing"  # one clip -> the working video
+    MULTI_CLIP = "multi_clip", "Multi-clip reel"  # several clips, joined -> the working video
+    OVERLAY = "overlay", "Overlay"  # highlights on the working video -> a final video
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    COMPLETE = "complete", "Complete"
+    ERROR = "error", "Error"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.PROCESSING)
+FINISHED_STATUSES = (JobStatus.COMPLETE, JobStatus.ERROR, JobStatus.CANCELLED)
+
+
+def new_job_id() -> str:
+    return f"export_{uuid.uuid4().hex}"
+
+
+class ExportJob(models.Model):
+    """One export, from submission to its output. The row is the truth: django-q2
+    only wakes a worker, which claims the row (see exports/jobs.py for the steps)."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_job_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="export_jobs")
+    type = models.CharField(max_length=16, choices=JobType.choices)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    # What to render, as it was when submitted: later edits do not change a running export.
+    config = models.JSONField(default=dict)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="times a worker took it on")
+    requeues = models.PositiveIntegerField(default=0, help_text="times it was queued again unclaimed")
+    worker_id = models.CharField(max_length=200, blank=True)
+    cluster = models.CharField(max_length=64, blank=True)
+    upscaler = models.CharField(max_length=64, blank=True)
+    working_video = models.ForeignKey(
+        WorkingVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="export_jobs"
+    )
+    final_video = models.ForeignKey(
+        FinalVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="export_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "queued_at"]),
+        ]
+        constraints = [
+            # Two active exports of one project and type would race for one output.
+            models.UniqueConstraint(
+                fields=["project", "type"],
+                condition=models.Q(status__in=["pending", "processing"]),
+                name="one_active_export_per_project_and_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def output(self) -> RenderedVideo | None:
+        return self.final_video if self.type == JobType.OVERLAY else self.working_video
+
+
+class ExportEvent(models.Model):
+    """Every step of a job, with its reason: the history an admin reads to triage."""
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    reason = models.CharField(max_length=500)
+    worker_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status}: {self.reason}"

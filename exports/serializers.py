@@ -3,7 +3,18 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from exports.models import AspectRatio, EffectType, FinalVideo, Overlay, Project, ProjectClip, ProjectMode
+from exports.models import (
+    AspectRatio,
+    EffectType,
+    ExportJob,
+    FinalVideo,
+    JobStatus,
+    JobType,
+    Overlay,
+    Project,
+    ProjectClip,
+    ProjectMode,
+)
 from exports.projects import group_label
 from games.serializers import ClipSerializer
 
@@ -167,3 +178,44 @@ class FinalVideoSerializer(RenderedVideoSerializer):
 
     def get_download_url(self, video: FinalVideo) -> str:
         return f"/api/downloads/{video.pk}/file"
+
+
+class ExportSubmitSerializer(serializers.Serializer):
+    project_id = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=JobType.choices)
+    config = serializers.JSONField(
+        required=False, help_text='export settings: {"quality": "fast" | "quality"}'
+    )
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    job_id = serializers.CharField(source="id", read_only=True)
+    project_id = serializers.IntegerField(read_only=True)
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    progress = serializers.SerializerMethodField(help_text="percent done, while processing")
+    output = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "job_id", "project_id", "project_name", "type", "status", "progress", "error", "attempts",
+            "cluster", "upscaler", "output", "created_at", "started_at", "completed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_progress(self, job: ExportJob) -> float | None:
+        if job.status == JobStatus.COMPLETE:
+            return 100.0
+        if job.status != JobStatus.PROCESSING:
+            return None
+        return (self.context.get("progress") or {}).get(job.pk, 0.0)
+
+    def get_output(self, job: ExportJob) -> dict | None:
+        video = job.output
+        if video is None:
+            return None
+        if job.type == JobType.OVERLAY:
+            kind, url = "final_video", f"/api/downloads/{video.pk}/file"
+        else:
+            kind, url = "working_video", f"/api/projects/{job.project_id}/working-video/file"
+        return {"kind": kind, **RenderedVideoSerializer(video).data, "url": url}

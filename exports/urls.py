@@ -15,6 +15,12 @@ urlpatterns = [
         f"{project}/clips/<int:project_clip_id>", api.ProjectClipDetail.as_view(), name="project-clip-detail"
     ),
     path(f"{project}/overlay", api.ProjectOverlay.as_view(), name="project-overlay"),
+    path(f"{project}/working-video/file", api.WorkingVideoFile.as_view(), name="project-working-video-file"),
+    path(f"{project}/exports", api.ProjectExports.as_view(), name="project-exports"),
+    path("exports", api.ExportList.as_view(), name="export-list"),
+    path("exports/active", api.ActiveExports.as_view(), name="export-active"),
+    path("exports/recent", api.RecentExports.as_view(), name="export-recent"),
+    path("exports/<str:job_id>", api.ExportDetail.as_view(), name="export-detail"),
     path("downloads", api.Downloads.as_view(), name="download-list"),
     path("downloads/<int:video_id>", api.DownloadDetail.as_view(), name="download-detail"),
     path("downloads/<int:video_id>/file", api.DownloadFile.as_view(), name="download-file"),

@@ -42,3 +42,21 @@ def check_secret_key_is_shared(app_configs=None, **kwargs) -> list[checks.CheckM
             id="videoeditor.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.compatibility)
+def check_export_cluster_exists(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Jobs sent to a cluster no qcluster serves would wait until the sweeper fails them."""
+    wanted = getattr(settings, "EXPORT_GPU_CLUSTER", "")
+    base = getattr(settings, "Q_CLUSTER", {})
+    known = {base.get("cluster_name", ""), *(base.get("ALT_CLUSTERS") or {})}
+    if not wanted or wanted in known:
+        return []
+    return [
+        checks.Error(
+            f"EXPORT_GPU_CLUSTER={wanted!r} is not a task cluster; "
+            f"the clusters are {', '.join(sorted(known))}.",
+            hint="Name a cluster from Q_CLUSTER's ALT_CLUSTERS (e.g. gpu), or leave it empty.",
+            id="videoeditor.E002",
+        )
+    ]

@@ -230,7 +230,30 @@ PLAYBACK_URL_EXPIRES = read.int("PLAYBACK_URL_EXPIRES", default=4 * 3600, minimu
 API_JSON_MAX_BYTES = read.int("API_JSON_MAX_BYTES", default=2**20, minimum=1024)
 
 # --- Output sizes of exports, by aspect ratio ------------------------------------------
-OUTPUT_SIZES = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080), "4:3": (1440, 1080)}
+# The short side of every export (1080 gives 1080x1920 for phones); even sizes only.
+OUTPUT_SHORT_SIDE = read.int("OUTPUT_SHORT_SIDE", default=1080, minimum=64)
+if OUTPUT_SHORT_SIDE % 2:
+    raise ImproperlyConfigured(f"OUTPUT_SHORT_SIDE={OUTPUT_SHORT_SIDE} must be even.")
+
+
+def _output_size(width: int, height: int) -> tuple[int, int]:
+    scale = OUTPUT_SHORT_SIDE / min(width, height)
+    return 2 * round(width * scale / 2), 2 * round(height * scale / 2)
+
+
+OUTPUT_SIZES = {ratio: _output_size(*map(int, ratio.split(":"))) for ratio in ("9:16", "16:9", "1:1", "4:3")}
+
+# --- Export jobs --------------------------------------------------------------------------
+# A job whose worker died is queued again until it has had this many attempts.
+EXPORT_MAX_ATTEMPTS = read.int("EXPORT_MAX_ATTEMPTS", default=2, minimum=1)
+# A pending job no worker picked up in this long is queued once more, then failed.
+EXPORT_STALE_MINUTES = read.int("EXPORT_STALE_MINUTES", default=15, minimum=1)
+# A rendering worker refreshes its liveness key (Redis, never the database) well within
+# this many seconds; the sweeper treats a job whose key expired as orphaned.
+EXPORT_HEARTBEAT_SECONDS = read.int("EXPORT_HEARTBEAT_SECONDS", default=30, minimum=2)
+# The django-q2 cluster that runs exports needing the AI upscaler (e.g. "gpu", served by
+# `Q_CLUSTER_NAME=gpu manage.py qcluster`); empty: the default cluster, upscaling on CPU.
+EXPORT_GPU_CLUSTER = read.str("EXPORT_GPU_CLUSTER", default="")
 
 # --- Upscaling --------------------------------------------------------------------------
 # Folder with realesr-general-x4v3.pth and/or RealESRGAN_x4plus.pth (never downloaded).

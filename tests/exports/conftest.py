@@ -46,3 +46,17 @@ def project(alice_api, clips) -> dict:
     )
     assert response.status_code == 201, response.json()
     return response.json()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("export-media")
+
+
+@pytest.fixture
+def small_exports(settings):
+    """Exports rendered at a small size (the same code path, a fraction of the pixels)."""
+    from tests.exports.exporting import small_output_sizes
+
+    settings.OUTPUT_SIZES = small_output_sizes()
+    return settings.OUTPUT_SIZES

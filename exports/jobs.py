@@ -1,0 +1,434 @@
+"""Export jobs: the declared steps of a job and the one function that takes them,
+submission (validation and the config snapshot), cancel, admin retry and failure,
+and the sweeper that rescues jobs whose worker vanished.
+
+    pending ──claim──> processing ──> complete
+       │  ╲               │  ╲
+       │   ╲              │   └──> error | cancelled
+       │    └> cancelled  └──> pending   (worker died or was stopped: queued again)
+       └──> pending (queued again unclaimed) | error (nobody took it on)
+    error | cancelled ──> pending         (an admin's retry)
+
+Every change of status is one conditional UPDATE (`WHERE status IN (...)`) made by
+`transition()`, which refuses steps the pipeline does not declare and records each
+step it takes, with its reason, as an ExportEvent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from exports import edits, liveness
+from exports.models import (
+    ACTIVE_STATUSES,
+    ExportEvent,
+    ExportJob,
+    JobStatus,
+    JobType,
+    Project,
+)
+from exports.render.segments import output_duration
+from games.extraction import request_extraction
+from games.models import ExtractionStatus
+from notifications.models import NotificationType
+from notifications.service import notify
+from videoeditor.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+P, R, C, E, X = (
+    JobStatus.PENDING,
+    JobStatus.PROCESSING,
+    JobStatus.COMPLETE,
+    JobStatus.ERROR,
+    JobStatus.CANCELLED,
+)
+# status -> the statuses it may become
+PIPELINE: dict[str, frozenset[str]] = {
+    P: frozenset({R, X, E, P}),
+    R: frozenset({C, E, X, P}),
+    C: frozenset(),
+    E: frozenset({P}),
+    X: frozenset({P}),
+}
+ERROR_MAX = 500
+QUALITIES = ("fast", "quality")
+USER_SETTINGS = ("quality",)
+
+
+class ExportError(UserFacingError):
+    pass
+
+
+class IllegalTransition(ExportError):
+    def __init__(self, source: str, target: str) -> None:
+        super().__init__(409, f"An export cannot go from {source} to {target}.")
+        self.source, self.target = source, target
+
+
+def sentence(text: str) -> str:
+    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
+
+
+def transition(
+    job_id: str,
+    target: str,
+    *,
+    source: tuple[str, ...] | list[str],
+    reason: str,
+    where: dict[str, Any] | None = None,
+    actor: str = "",
+    **fields: Any,
+) -> bool:
+    """Move the job from one of `source` to `target` with one conditional UPDATE,
+    setting `fields` too (`actor` is the worker the event names). False when the row
+    was in none of those states: someone else got there first. Raises
+    IllegalTransition for a step the pipeline does not declare, whatever the row holds."""
+    for status in source:
+        if target not in PIPELINE[status]:
+            raise IllegalTransition(status, target)
+    with transaction.atomic():
+        if len(source) == 1:
+            previous = source[0]
+        else:  # the event names where the job came from: read it under the row lock
+            previous = (
+                ExportJob.objects.select_for_update()
+                .filter(pk=job_id, status__in=source)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if previous is None:
+                return False
+        rows = ExportJob.objects.filter(pk=job_id, status=previous, **(where or {}))
+        if not rows.update(status=target, **fields):
+            return False
+        ExportEvent.objects.create(
+            job_id=job_id, from_status=previous, to_status=target, reason=sentence(reason), worker_id=actor
+        )
+    return True
+
+
+# --- submission -------------------------------------------------------------------------
+
+
+def default_cluster() -> str:
+    return settings.Q_CLUSTER.get("cluster_name") or settings.Q_CLUSTER["name"]
+
+
+def route(job_type: str, config: dict) -> str:
+    """The cluster to run on: the GPU cluster for jobs the AI upscaler would improve
+    (a crop with fewer pixels than the output), when one is configured."""
+    if settings.EXPORT_GPU_CLUSTER and job_type != JobType.OVERLAY and config.get("upscale_wanted"):
+        return settings.EXPORT_GPU_CLUSTER
+    return default_cluster()
+
+
+def enqueue(job: ExportJob) -> None:
+    """Wake a worker of the job's cluster once the transaction commits."""
+    transaction.on_commit(
+        partial(
+            async_task,
+            "exports.tasks.run_export",
+            job.pk,
+            cluster=job.cluster,
+            group="export",
+            task_name=f"{job.pk}",
+        )
+    )
+
+
+def clean_settings(raw: Any) -> dict:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ExportError(400, 'config must be an object of export settings, such as {"quality": "fast"}.')
+    if unknown := sorted(set(raw) - set(USER_SETTINGS)):
+        raise ExportError(
+            400,
+            f"Unknown export setting(s): {', '.join(unknown)}. The settings are {', '.join(USER_SETTINGS)}.",
+        )
+    quality = raw.get("quality", "fast")
+    if quality not in QUALITIES:
+        raise ExportError(400, f"quality is one of {', '.join(QUALITIES)}.")
+    return {"quality": quality}
+
+
+def framing_config(project: Project, job_type: str) -> dict:
+    """The snapshot a framing or multi-clip job renders: every clip's file and edits,
+    re-validated (what is stored may predate a rule or a re-probed video)."""
+    project_clips = list(project.project_clips.select_related("clip__game").order_by("position"))
+    if not project_clips:
+        raise ExportError(400, "This project has no clips to export; add clips first.")
+    if job_type == JobType.FRAMING and len(project_clips) > 1:
+        raise ExportError(
+            400, f"This project has {len(project_clips)} clips: export it as multi_clip to join them."
+        )
+    if job_type == JobType.MULTI_CLIP and len(project_clips) < 2:
+        raise ExportError(400, "A multi-clip export needs at least two clips; export one clip as framing.")
+    width, height = settings.OUTPUT_SIZES[project.aspect_ratio]
+    clips, waiting, failed = [], [], []
+    for number, project_clip in enumerate(project_clips, start=1):
+        clip, game = project_clip.clip, project_clip.clip.game
+        label = f"Clip {number} ({clip.display_name or f'{clip.start_time:.0f} s'})"
+        if clip.extraction_status == ExtractionStatus.FAILED:
+            failed.append(f"{label} could not be cut: {clip.extraction_error or 'unknown error'}")
+            continue
+        if clip.extraction_status != ExtractionStatus.READY or not clip.file_key:
+            request_extraction(clip)  # a pending clip starts being cut now
+            waiting.append(label)
+            continue
+        try:
+            crop = edits.clean_crop_keyframes(
+                project_clip.crop_keyframes,
+                clip_duration=clip.duration,
+                source_width=game.video_width,
+                source_height=game.video_height,
+                aspect_ratio=project.aspect_ratio,
+            )
+            segments = edits.clean_segments(project_clip.segments, clip_duration=clip.duration)
+        except edits.EditError as error:
+            raise ExportError(400, f"{label}: {error.message}") from None
+        clips.append(
+            {
+                "project_clip_id": project_clip.pk,
+                "clip_id": clip.pk,
+                "name": clip.display_name,
+                "file_key": clip.file_key,
+                "lead_in": clip.file_lead_in,
+                "source_size": [game.video_width, game.video_height],
+                "duration": clip.duration,
+                "output_seconds": output_duration(segments),
+                "crop_keyframes": crop,
+                "segments": segments,
+            }
+        )
+    if failed:
+        raise ExportError(409, "; ".join(failed) + ". Fix or remove them, then export again.")
+    if waiting:
+        what = ", ".join(waiting)
+        raise ExportError(
+            409, f"{what} {'is' if len(waiting) == 1 else 'are'} still being cut from the game video; "
+            "export again when the clips are ready.",
+        )  # fmt: skip
+    return {
+        "aspect_ratio": project.aspect_ratio,
+        "output_size": [width, height],
+        "transition": edits.clean_transition(project.transition),
+        "clips": clips,
+        "upscale_wanted": any(min(k["width"] for k in c["crop_keyframes"]) < width for c in clips),
+    }
+
+
+def overlay_config(project: Project) -> dict:
+    working = project.working_video
+    if working is None:
+        raise ExportError(409, "Export the framing first: the highlights are drawn on the framed video.")
+    overlay = project.overlay
+    try:
+        regions = edits.clean_regions(
+            overlay.regions, width=working.width, height=working.height, duration=working.duration
+        )
+    except edits.EditError as error:
+        raise ExportError(400, f"Highlights: {error.message}") from None
+    return {
+        "working_video_id": working.pk,
+        "working_video_version": working.version,
+        "file_key": working.file_key,
+        "size": [working.width, working.height],
+        "duration": working.duration,
+        "effect_type": overlay.effect_type,
+        "regions": regions,
+    }
+
+
+def submit(owner, project: Project, job_type: str, raw_settings: Any = None) -> ExportJob:
+    """Validate, snapshot and queue an export; the work happens in a worker."""
+    if job_type not in JobType.values:
+        raise ExportError(400, f"The export type is one of {', '.join(JobType.values)}.")
+    chosen = clean_settings(raw_settings)
+    with transaction.atomic():
+        # Locks the project (PostgreSQL) so two submissions cannot both pass the check below.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        config = overlay_config(project) if job_type == JobType.OVERLAY else framing_config(project, job_type)
+        config.update(chosen, project_name=project.name)
+        same_output = (
+            [JobType.OVERLAY] if job_type == JobType.OVERLAY else [JobType.FRAMING, JobType.MULTI_CLIP]
+        )
+        running = project.export_jobs.filter(status__in=ACTIVE_STATUSES, type__in=same_output).first()
+        if running:
+            raise ExportError(
+                409, f"This project is already exporting ({running.get_type_display().lower()}, "
+                f"{running.status}); wait for it or cancel it.",
+            )  # fmt: skip
+        try:
+            with transaction.atomic():
+                job = ExportJob.objects.create(
+                    owner=owner,
+                    project=project,
+                    type=job_type,
+                    config=config,
+                    cluster=route(job_type, config),
+                )
+        except IntegrityError:
+            raise ExportError(409, "This project is already exporting; wait for it or cancel it.") from None
+        ExportEvent.objects.create(job=job, to_status=P, reason=f"submitted by {owner}")
+        enqueue(job)
+    return job
+
+
+# --- cancel, retry, fail ----------------------------------------------------------------
+
+
+def cancel(job: ExportJob, by: str) -> ExportJob:
+    """A pending job is cancelled at once; a processing one too, and its worker,
+    told through Redis and its own re-reads of the row, stops within a batch."""
+    if job.status not in ACTIVE_STATUSES:
+        raise ExportError(409, f"This export already ended ({job.status}); there is nothing to cancel.")
+    if not transition(
+        job.pk, X, source=ACTIVE_STATUSES, reason=f"cancelled by {by}", completed_at=timezone.now()
+    ):
+        job.refresh_from_db()
+        raise ExportError(409, f"This export already ended ({job.status}); there is nothing to cancel.")
+    liveness.request_cancel(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def retry(job: ExportJob, by: str) -> ExportJob:
+    """An admin's new attempt at an ended job (the attempt counts start again)."""
+    if job.status not in (E, X):
+        raise ExportError(409, f"Only failed or cancelled exports can be retried; this one is {job.status}.")
+    try:
+        with transaction.atomic():
+            moved = transition(
+                job.pk, P, source=[job.status], reason=f"retried by {by} after {job.attempts} attempt(s)",
+                attempts=0, requeues=0, error="", worker_id="", started_at=None, completed_at=None,
+                queued_at=timezone.now(),
+            )  # fmt: skip
+            if moved:
+                job.refresh_from_db()
+                enqueue(job)
+    except IntegrityError:
+        raise ExportError(
+            409, "Another export of this project and type is running; retry after it."
+        ) from None
+    if not moved:
+        raise ExportError(409, "This export changed meanwhile; reload and try again.")
+    return job
+
+
+def fail(job: ExportJob, reason: str, *, by: str = "", actor: str = "", where: dict | None = None) -> bool:
+    """End an active job with `reason` (a sentence the owner reads) and tell the owner."""
+    reason = sentence(reason)
+    with transaction.atomic():
+        failed = transition(
+            job.pk, E, source=[job.status] if job.status in ACTIVE_STATUSES else ACTIVE_STATUSES,
+            reason=f"{reason} ({by})" if by else reason, where=where, actor=actor,
+            error=reason, completed_at=timezone.now(),
+        )  # fmt: skip
+        if failed:
+            notify(
+                job.owner_id,
+                NotificationType.EXPORT_FAILED,
+                "Export failed",
+                f"{job.config.get('project_name', 'A project')}: {reason}",
+                data=job_data(job),
+            )
+    if failed and job.status == R:
+        liveness.request_cancel(job.pk)
+    return failed
+
+
+def job_data(job: ExportJob) -> dict[str, Any]:
+    return {"job_id": job.pk, "project_id": job.project_id, "export_type": job.type, "task_id": job.pk}
+
+
+# --- the sweeper ------------------------------------------------------------------------
+
+
+def sweep(dry_run: bool = False) -> list[str]:
+    """Rescue jobs whose worker vanished and jobs nobody took on; returns what it
+    did (or would do), a line each."""
+    now = timezone.now()
+    done: list[str] = []
+    grace = timedelta(seconds=settings.EXPORT_HEARTBEAT_SECONDS)
+    processing = list(ExportJob.objects.filter(status=R, started_at__lt=now - grace))
+    beating = liveness.alive([job.pk for job in processing])
+    if beating is None:
+        done.append(
+            "Redis did not answer, so no worker's heartbeat could be read; processing jobs left alone."
+        )
+        processing = []
+    for job in processing:
+        if job.pk in beating:
+            continue
+        limit = settings.EXPORT_MAX_ATTEMPTS
+        where = {"attempts": job.attempts, "worker_id": job.worker_id}
+        if job.attempts < limit:
+            done.append(
+                f"{job.pk}: worker {job.worker_id} stopped beating; "
+                f"queued again (attempt {job.attempts} of {limit})"
+            )
+            if not dry_run:
+                with transaction.atomic():
+                    if transition(
+                        job.pk, P, source=[R], where=where, actor=job.worker_id,
+                        reason=f"worker {job.worker_id} stopped beating during attempt {job.attempts} of "
+                        f"{limit}; queued again",
+                        started_at=None, queued_at=now,
+                    ):  # fmt: skip
+                        enqueue(job)
+        else:
+            message = f"The worker stopped while rendering this export (attempt {job.attempts} of {limit})."
+            done.append(f"{job.pk}: {message}")
+            if not dry_run:
+                fail(job, message, actor=job.worker_id, where=where)
+
+    stale = timedelta(minutes=settings.EXPORT_STALE_MINUTES)
+    for job in ExportJob.objects.filter(status=P, queued_at__lt=now - stale):
+        if job.requeues == 0:
+            done.append(
+                f"{job.pk}: no worker took it on in {settings.EXPORT_STALE_MINUTES} min; queued again"
+            )
+            if not dry_run:
+                with transaction.atomic():
+                    if transition(
+                        job.pk, P, source=[P], where={"requeues": 0, "queued_at": job.queued_at},
+                        reason=f"no worker of cluster {job.cluster!r} took it on within "
+                        f"{settings.EXPORT_STALE_MINUTES} minutes; queued again",
+                        requeues=F("requeues") + 1, queued_at=now,
+                    ):  # fmt: skip
+                        enqueue(job)
+        else:
+            minutes = 2 * settings.EXPORT_STALE_MINUTES
+            message = f"No worker took this export on within {minutes} minutes; try again later."
+            done.append(f"{job.pk}: {message}")
+            if not dry_run:
+                fail(
+                    job, message, by=f"no worker of cluster {job.cluster!r}", where={"requeues": job.requeues}
+                )
+    return done
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def jobs_of(owner):
+    return ExportJob.objects.filter(owner=owner).select_related("project", "working_video", "final_video")
+
+
+def active_of(owner):
+    return jobs_of(owner).filter(status__in=ACTIVE_STATUSES)
+
+
+def recent_of(owner, hours: int):
+    return jobs_of(owner).filter(Q(created_at__gte=timezone.now() - timedelta(hours=hours)))

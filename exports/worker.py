@@ -1,0 +1,335 @@
+"""The worker side of an export: claim the job, render its config snapshot with the
+render library, store the video and finish the job.
+
+The job row is written exactly twice on the happy path: the claim (one
+conditional UPDATE, pending -> processing) and the finish (processing ->
+complete, with the output). Everything in between is ephemeral: the heartbeat
+and progress go to Redis and the owner's socket, never to the database.
+
+A worker that loses the claim to another exits quietly. A worker whose job was
+cancelled, failed by an admin or handed to another worker by the sweeper notices
+within a batch of frames (the Redis cancel flag, and a re-read of the row every
+few seconds), stops ffmpeg and leaves nothing behind. A worker sent SIGTERM stops
+the same way, puts the job back in the queue (the attempt does not count) and
+then lets the signal end the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from exports import jobs, liveness
+from exports.jobs import P, R
+from exports.models import ExportJob, JobStatus, JobType, Project
+from exports.projects import record_final_video, record_working_video
+from exports.render.compose import render_overlay, render_reel
+from exports.render.framing import render_framing
+from exports.render.pipeline import Cancelled, RenderResult, default_device
+from exports.render.upscale import choose_upscaler
+from games.objects import object_store
+from notifications.models import NotificationType
+from notifications.service import notify, send_progress
+
+log = logging.getLogger(__name__)
+
+FLAG_CHECK_SECONDS = 0.25  # the Redis cancel flag: cancel lands within a batch or two
+ROW_CHECK_SECONDS = 3.0  # the job row, in case the flag was lost (Redis restarted)
+
+
+class Lost(Exception):
+    """The job is no longer this worker's (cancelled, failed, or taken over)."""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def cluster_name() -> str:
+    from django_q.conf import Conf
+
+    return Conf.CLUSTER_NAME or jobs.default_cluster()
+
+
+def claim(job_id: str, me: str) -> ExportJob | None:
+    """One conditional UPDATE: the job is ours, or another worker's and we leave."""
+    claimed = jobs.transition(
+        job_id, R, source=[P], reason=f"claimed by {me}", actor=me,
+        worker_id=me, attempts=F("attempts") + 1, started_at=timezone.now(), cluster=cluster_name(),
+    )  # fmt: skip
+    if not claimed:
+        return None
+    return ExportJob.objects.select_related("project").get(pk=job_id)
+
+
+def run_export(job_id: str) -> str | None:
+    """The django-q2 task: render the job if we win its claim. Returns the stored key."""
+    me = worker_id()
+    job = claim(job_id, me)
+    if job is None:
+        log.info("Export %s was not pending; another worker has it or it ended", job_id)
+        return None
+    notify(
+        job.owner_id, NotificationType.EXPORT_STARTED, "Export started",
+        f"{job.config.get('project_name', job.project.name)}: {job.get_type_display().lower()}",
+        data=jobs.job_data(job),
+    )  # fmt: skip
+    stop = StopSignal()
+    folder = Path(tempfile.mkdtemp(prefix=f"{job.pk}-"))
+    stored_key = ""
+    try:
+        with stop, liveness.Heartbeat(job.pk, me) as heart:
+            checks = CancelChecks(job, me, stop)
+            result, upscaler = render(job, folder, Progress(job, heart), checks)
+            stored_key = store(job, result.path)
+            finish(job, me, stored_key, result, upscaler)
+        return stored_key
+    except (Cancelled, Lost):
+        if stored_key:
+            delete_quietly(stored_key)
+        if stop.received:
+            release(job, me)
+        else:
+            log.info("Export %s stopped: it was cancelled or is no longer this worker's", job.pk)
+        return None
+    except Exception as exc:
+        if stored_key:
+            delete_quietly(stored_key)
+        log.exception("Export %s failed", job.pk)
+        jobs.fail(job, explain(exc), actor=me, where={"attempts": job.attempts, "worker_id": me})
+        return None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if stop.received:
+            stop.deliver()
+
+
+def explain(exc: Exception) -> str:
+    """A sentence for the owner; the details go to the log."""
+    if isinstance(exc, FileNotFoundError):
+        return "A file this export reads is missing; cut the clip again or export the framing again."
+    return (
+        "Something went wrong while rendering this export; try again, and tell an admin if it keeps failing."
+    )
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def render(
+    job: ExportJob, folder: Path, progress: Progress, checks: CancelChecks
+) -> tuple[RenderResult, str]:
+    config = job.config
+    out = folder / "export.mp4"
+    ffmpeg = settings.FFMPEG_BINARY
+    quality = config.get("quality", "fast")
+    if job.type == JobType.OVERLAY:
+        source = fetch(config["file_key"], folder / "framed.mp4")
+        progress.phases([1.0])
+        result = render_overlay(
+            source, out, effect=config["effect_type"], regions=config["regions"], ffmpeg=ffmpeg,
+            on_progress=progress.of(0), should_cancel=checks, quality=quality,
+        )  # fmt: skip
+        return result, ""
+
+    device = default_device()
+    upscaler, why = (None, "the crop has the pixels")
+    if config.get("upscale_wanted"):
+        upscaler, why = choose_upscaler(
+            settings.SR_WEIGHTS_DIR, device, prefer=settings.SR_MODEL, allow_cpu=settings.UPSCALE_ON_CPU
+        )
+    if upscaler is None:
+        log.info("Export %s renders without the AI upscaler: %s", job.pk, why)
+    clips = config["clips"]
+    seconds = [c["output_seconds"] for c in clips]
+    progress.phases(seconds + ([sum(seconds)] if len(clips) > 1 else []))
+    framed, used = [], set()
+    for index, clip in enumerate(clips):
+        checks.now()
+        source = fetch(clip["file_key"], folder / f"clip-{index}.mp4")
+        target = out if len(clips) == 1 else folder / f"framed-{index}.mp4"
+        result = render_framing(
+            source, target, crop_keyframes=clip["crop_keyframes"], segments=clip["segments"],
+            output_size=tuple(config["output_size"]), ffmpeg=ffmpeg, lead_in=clip["lead_in"],
+            device=device, on_progress=progress.of(index), should_cancel=checks, upscaler=upscaler,
+            quality=quality,
+        )  # fmt: skip
+        source.unlink(missing_ok=True)
+        framed.append(target)
+        used.add(result.upscaler)
+    if len(clips) > 1:
+        result = render_reel(
+            framed, out, transition=config["transition"], ffmpeg=ffmpeg, device=device,
+            on_progress=progress.of(len(clips)), should_cancel=checks, quality=quality,
+        )  # fmt: skip
+    return result, "+".join(sorted(used))
+
+
+def fetch(key: str, target: Path) -> Path:
+    """A local copy of a stored file: clips and framed videos are small, the render
+    reads them several times, and an edit that deletes the original meanwhile
+    cannot pull it from under the render."""
+    with default_storage.open(key, "rb") as source, open(target, "wb") as copy:
+        shutil.copyfileobj(source, copy, 4 * 2**20)
+    return target
+
+
+def store(job: ExportJob, path: Path) -> str:
+    kind = "final" if job.type == JobType.OVERLAY else "working"
+    key = f"exports/{job.owner_id}/{job.project_id}/{job.pk}-a{job.attempts}-{kind}.mp4"
+    size = path.stat().st_size
+    with open(path, "rb") as stream:
+        object_store().save_stream(key, stream, size)
+    return key
+
+
+def delete_quietly(key: str) -> None:
+    try:
+        object_store().delete(key)
+    except Exception:
+        log.exception("Could not delete %s", key)
+
+
+def finish(job: ExportJob, me: str, key: str, result: RenderResult, upscaler: str) -> None:
+    """Record the output and complete the job in one transaction, only while the
+    job is still this worker's attempt: a cancelled or taken-over job gets no output."""
+    video = {
+        "file_key": key, "size": result.path.stat().st_size, "duration": result.duration,
+        "width": result.width, "height": result.height, "fps": float(result.fps),
+    }  # fmt: skip
+    mine = {"attempts": job.attempts, "worker_id": me}
+    with transaction.atomic():
+        # Lock the row (a read, not a write) so the output and the finish go together.
+        if not ExportJob.objects.select_for_update().filter(pk=job.pk, status=R, **mine).exists():
+            raise Lost()
+        project = Project.objects.get(pk=job.project_id)
+        if job.type == JobType.OVERLAY:
+            output = {"final_video": record_final_video(project, **video)}
+        else:
+            output = {"working_video": record_working_video(project, **video)}
+        if not jobs.transition(
+            job.pk, JobStatus.COMPLETE, source=[R], where=mine, actor=me,
+            reason=f"rendered {result.width}x{result.height}, {result.duration:.2f} s on {result.device}"
+            + (f" with {upscaler}" if upscaler else ""),
+            completed_at=timezone.now(), upscaler=upscaler[:64], **output,
+        ):  # fmt: skip
+            raise Lost()
+        video_row = next(iter(output.values()))
+        notify(
+            job.owner_id, NotificationType.EXPORT_COMPLETE, "Export ready",
+            f"{job.config.get('project_name', project.name)}: "
+            f"{'final video' if job.type == JobType.OVERLAY else 'framed video'} v{video_row.version}",
+            data={**jobs.job_data(job), "video_id": video_row.pk, "version": video_row.version},
+            actions=[{"label": "Open", "action": "open_url", "payload": {"url": f"/projects/{project.pk}/"}}],
+        )  # fmt: skip
+    send_progress(job.owner_id, job.pk, 100, "Done", title="Exporting", data=jobs.job_data(job))
+
+
+def release(job: ExportJob, me: str) -> None:
+    """The worker is stopping: give the job back to the queue; this attempt does not count."""
+    with transaction.atomic():
+        if jobs.transition(
+            job.pk, P, source=[R], where={"attempts": job.attempts, "worker_id": me}, actor=me,
+            reason=f"worker {me} was asked to stop; queued again",
+            attempts=F("attempts") - 1, worker_id="", started_at=None, queued_at=timezone.now(),
+        ):  # fmt: skip
+            job.refresh_from_db()
+            jobs.enqueue(job)
+
+
+# --- what a render asks while it runs ---------------------------------------------------
+
+
+class Progress:
+    """Turns each phase's (done, total) frames into the job's percent, for the
+    owner's socket (throttled by send_progress) and the heartbeat."""
+
+    def __init__(self, job: ExportJob, heart: liveness.Heartbeat) -> None:
+        self.job, self.heart = job, heart
+        self.weights: list[float] = [1.0]
+
+    def phases(self, weights: list[float]) -> None:
+        total = sum(weights) or 1.0
+        self.weights = [w / total for w in weights]
+
+    def of(self, phase: int) -> Callable[[int, int], None]:
+        before = sum(self.weights[:phase])
+
+        def report(done: int, total: int) -> None:
+            percent = 100.0 * (before + self.weights[phase] * done / max(total, 1))
+            percent = min(percent, 99.0)  # 100 is said once the video is stored
+            self.heart.progress = percent
+            send_progress(
+                self.job.owner_id, self.job.pk, percent,
+                self.job.config.get("project_name", ""), title="Exporting", data=jobs.job_data(self.job),
+            )  # fmt: skip
+
+        return report
+
+
+class CancelChecks:
+    """The render's should_cancel: a stop signal, the Redis cancel flag (cheap,
+    checked often) and the job row (checked every few seconds)."""
+
+    def __init__(self, job: ExportJob, me: str, stop: StopSignal) -> None:
+        self.job, self.me, self.stop = job, me, stop
+        self.flag_due = liveness.Throttle(FLAG_CHECK_SECONDS)
+        self.row_due = liveness.Throttle(ROW_CHECK_SECONDS)
+
+    def __call__(self) -> bool:
+        if self.stop.received:
+            return True
+        if self.flag_due() and liveness.cancel_requested(self.job.pk):
+            return True
+        if self.row_due():
+            mine = ExportJob.objects.filter(
+                pk=self.job.pk, status=R, attempts=self.job.attempts, worker_id=self.me
+            ).exists()
+            return not mine
+        return False
+
+    def now(self) -> None:
+        """Between phases: stop here if a render would."""
+        if self():
+            raise Cancelled()
+
+
+class StopSignal:
+    """While a job renders, SIGTERM asks the render to stop (ffmpeg killed, files
+    removed, the job given back) instead of killing the process mid-write; once the
+    job is handled the signal is delivered again with its previous handler."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self.previous = None
+        self.active = threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> StopSignal:
+        if self.active:
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        log.warning("SIGTERM while rendering: stopping the export and giving it back to the queue")
+        self.received = True
+
+    def __exit__(self, *exc) -> None:
+        if self.active:
+            signal.signal(signal.SIGTERM, self.previous)
+
+    def deliver(self) -> None:
+        if self.active:
+            os.kill(os.getpid(), signal.SIGTERM)
