@@ -88,6 +88,8 @@ def run_export(job_id: str) -> str | None:
         data=jobs.job_data(job),
     )  # fmt: skip
     stop = StopSignal()
+    for left in Path(tempfile.gettempdir()).glob(f"{job.pk}-*"):  # an attempt killed on this host
+        shutil.rmtree(left, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{job.pk}-"))
     stored_key = ""
     try:

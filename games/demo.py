@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import subprocess
 import tempfile
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from games.models import Game, GameType, VideoStatus
-from games.objects import object_store
+from games.objects import PartTooLarge, object_store
 from games.probe import probe
+from games.uploads import new_key
+
+log = logging.getLogger(__name__)
 
 DEMO_USERNAME = "demo"
 
@@ -69,29 +70,74 @@ def ensure_demo_game(owner, seconds: float = 40) -> tuple[Game, bool]:
     with tempfile.TemporaryDirectory() as tmp:
         local = Path(tmp) / "demo.mp4"
         generate_match_video(local, seconds=seconds)
-        with transaction.atomic():
-            game = existing or Game.objects.create(
-                owner=owner,
-                opponent_name="Demo United",
-                game_type=GameType.HOME,
-                game_date=date.today(),
-            )
-            with local.open("rb") as handle:
-                key = default_storage.save(
-                    f"users/{owner.pk}/games/{game.pk}/{uuid.uuid4().hex}.mp4", File(handle)
-                )
+        if existing:
+            return attach_local_video(existing, local), True
+        game = create_game_from_file(
+            owner, local, opponent_name="Demo United", game_type=GameType.HOME, game_date=date.today()
+        )
+    return game, True
+
+
+# --- A game from a local file (the demo and `manage.py import_game`) ----------------------
+
+
+class FileChanged(ValueError):
+    """The local file grew or shrank while it was copied; the message is a sentence."""
+
+
+def create_game_from_file(owner, path: Path, **fields) -> Game:
+    """A new game of `owner` whose video is the local file at `path`: shown as
+    uploading while the bytes are copied, ready once they are probed. On any failure
+    (not a video, Ctrl-C) the game and the stored copy are removed again."""
+    game = Game.objects.create(owner=owner, video_status=VideoStatus.UPLOADING, **fields)
+    try:
+        return attach_local_video(game, path)
+    except BaseException:
+        game.delete()
+        raise
+
+
+def attach_local_video(game: Game, path: Path) -> Game:
+    """Copy a local video into storage in chunks (memory stays flat, the same key
+    layout as an upload), probe the stored copy and make it the game's video as
+    finish_upload() does. The copy is deleted again when anything fails, and the
+    game keeps its earlier video. Raises NotAVideo or FileChanged with a sentence,
+    OSError when the file cannot be read."""
+    store = object_store()
+    key = new_key(game, path.name)
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as stream:
             try:
-                info = probe(object_store().read_location(key))
-            except Exception:
-                default_storage.delete(key)
-                raise
+                written = store.save_stream(key, stream, size)
+            except PartTooLarge:
+                written = None
+        if written != size:
+            raise FileChanged(
+                f"{path.name} changed while it was being copied; import it again once it is complete."
+            )
+        info = probe(store.read_location(key))
+        with transaction.atomic():
+            game = Game.objects.select_for_update().get(pk=game.pk)
+            replaced = game.video_key
             game.video_key = key
             game.video_status = VideoStatus.READY
-            game.video_size = default_storage.size(key)
-            game.video_duration = info.duration
-            game.video_width, game.video_height = info.width, info.height
-            game.video_fps = info.fps
-            game.video_codec = info.codec
-            game.video_has_audio = info.has_audio
+            game.video_size = size
+            game.video_duration, game.video_width, game.video_height = info.duration, info.width, info.height
+            game.video_fps, game.video_codec, game.video_has_audio = info.fps, info.codec, info.has_audio
+            game.version += 1
             game.save()
-    return game, True
+    except BaseException:
+        _delete_quietly(store, key)
+        raise
+    if replaced and replaced != key:
+        _delete_quietly(store, replaced)
+    return game
+
+
+def _delete_quietly(store, key: str) -> None:
+    # A failed clean-up must not hide the error that caused it.
+    try:
+        store.delete(key)
+    except Exception:
+        log.exception("Could not delete %s from storage", key)

@@ -37,8 +37,8 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def process_env() -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+def process_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1", **extra}
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -53,13 +53,14 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def web_process(port: int | None = None) -> Iterator[str]:
-    """The web process serving the product; yields its base URL once it answers."""
+def web_process(port: int | None = None, **env: str) -> Iterator[str]:
+    """The web process serving the product (`env`: extra environment); yields its
+    base URL once it answers."""
     port = port or free_port()
     log = open(os.path.join(os.environ["VAR_DIR"], f"web-{port}.log"), "w+")  # noqa: SIM115
     process = subprocess.Popen(
         web_command("127.0.0.1", port),
-        cwd=BASE_DIR, env=process_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=BASE_DIR, env=process_env(**env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -80,12 +81,12 @@ def web_process(port: int | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def worker_process() -> Iterator[subprocess.Popen]:
-    """A django-q2 cluster (`manage.py qcluster`)."""
+def worker_process(**env: str) -> Iterator[subprocess.Popen]:
+    """A django-q2 cluster (`manage.py qcluster`; `env`: extra environment)."""
     log = open(os.path.join(os.environ["VAR_DIR"], f"qcluster-{time.monotonic_ns()}.log"), "w+")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
-        cwd=BASE_DIR, env=process_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=BASE_DIR, env=process_env(**env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         yield process

@@ -1,0 +1,237 @@
+"""Export jobs in the admin, for triage: every export with its history, and the
+domain's cancel, retry and fail as actions. A status only ever changes through
+exports.jobs, so the change page is read-only."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from exports import jobs
+from exports.models import ExportEvent, ExportJob, JobStatus, JobType
+
+log = logging.getLogger(__name__)
+
+NOTHING = "—"
+
+
+def humanise(span: timedelta) -> str:
+    """A span as a person reads it at a glance: "40 s", "3 min", "2 h 5 min", "3 d 4 h"."""
+    seconds = max(0, int(span.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 3600:
+        return f"{minutes} min"
+    if seconds < 86400:
+        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
+    return f"{days} d {hours % 24} h" if hours % 24 else f"{days} d"
+
+
+class MarkFailedForm(forms.Form):
+    reason = forms.CharField(
+        max_length=jobs.ERROR_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="The sentence the owner reads as this export's error.",
+    )
+
+
+class ExportEventInline(admin.TabularInline):
+    model = ExportEvent
+    fields = ["at", "from_status", "to_status", "reason", "worker_id"]
+    readonly_fields = fields
+    ordering = ["at", "pk"]
+    extra = 0
+    can_delete = False
+    verbose_name = "event"
+    verbose_name_plural = "history"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # The history is part of the job: whoever may see the job sees its events.
+        return request.user.has_perm("exports.view_exportjob") or request.user.has_perm(
+            "exports.change_exportjob"
+        )
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "status",
+        "type",
+        "owner",
+        "project_name",
+        "attempts",
+        "cluster",
+        "upscaler",
+        "age",
+        "duration",
+    ]
+    list_filter = ["status", "type", "cluster", "created_at"]
+    search_fields = ["id", "project__name", "owner__username", "owner__email"]
+    list_select_related = ["owner", "project"]
+    ordering = ["-created_at"]
+    inlines = [ExportEventInline]
+    actions = ["cancel_selected", "retry_selected", "mark_failed"]
+    fieldsets = [
+        (None, {"fields": ["id", "status", "type", "owner", "project", "error"]}),
+        ("Attempts", {"fields": ["attempts", "requeues", "worker_id", "cluster", "upscaler"]}),
+        ("Times", {"fields": ["created_at", "queued_at", "started_at", "completed_at"]}),
+        ("Output", {"fields": ["working_video", "final_video", "output_file"]}),
+        ("Config snapshot", {"fields": ["config_json"]}),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+
+    # Jobs are made through the API and change only through exports.jobs: the change
+    # page is a view (no Save that would write a stale status back), and no deleting
+    # the history a triage reads.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_triage_permission(self, request) -> bool:
+        """The actions go through the domain, so the model's change permission guards them."""
+        return request.user.has_perm("exports.change_exportjob")
+
+    # --- list columns ---------------------------------------------------------------------
+
+    @admin.display(description="project", ordering="project__name")
+    def project_name(self, job: ExportJob) -> str:
+        return job.project.name
+
+    @admin.display(description="age", ordering="-created_at")
+    def age(self, job: ExportJob) -> str:
+        return humanise(timezone.now() - job.created_at)
+
+    @admin.display(description="duration")
+    def duration(self, job: ExportJob) -> str:
+        if job.started_at is None:
+            return NOTHING
+        if job.completed_at is not None:
+            return humanise(job.completed_at - job.started_at)
+        if job.status == JobStatus.PROCESSING:
+            return f"running {humanise(timezone.now() - job.started_at)}"
+        return NOTHING
+
+    # --- change page ----------------------------------------------------------------------
+
+    @admin.display(description="config")
+    def config_json(self, job: ExportJob) -> str:
+        return format_html(
+            '<pre style="white-space: pre-wrap">{}</pre>', json.dumps(job.config, indent=2, sort_keys=True)
+        )
+
+    @admin.display(description="output file")
+    def output_file(self, job: ExportJob) -> str:
+        video = job.output
+        if video is None:
+            return NOTHING
+        if job.type == JobType.OVERLAY:
+            url = reverse("download-file", kwargs={"video_id": video.pk})
+        else:  # the file endpoint serves the project's current framed video
+            url = reverse("project-working-video-file", kwargs={"project_id": job.project_id})
+        return format_html(
+            '<a href="{}">{} ({}x{}, {} s)</a>',
+            url,
+            video,
+            video.width,
+            video.height,
+            f"{video.duration:.1f}",
+        )
+
+    # --- actions --------------------------------------------------------------------------
+
+    def each_job(self, request, queryset, done: str, act: Callable[[ExportJob], None]) -> None:
+        """Run `act` on every selected job, one at a time, and report each: the count of
+        those it worked on, and every refused job by name with the domain's sentence."""
+        succeeded = 0
+        for job in queryset.select_related("owner", "project").order_by("created_at"):
+            try:
+                act(job)
+            except jobs.ExportError as error:
+                self.message_user(request, f"{job.pk}: {error.message}", messages.WARNING)
+            except Exception:
+                # One broken job must not hide what happened to the others behind a 500.
+                log.exception("Admin action on export %s failed", job.pk)
+                self.message_user(
+                    request,
+                    f"{job.pk}: an unexpected error stopped this action (see the log).",
+                    messages.ERROR,
+                )
+            else:
+                succeeded += 1
+        if succeeded:
+            noun = "export" if succeeded == 1 else "exports"
+            self.message_user(request, f"{succeeded} {noun} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Cancel selected exports", permissions=["triage"])
+    def cancel_selected(self, request, queryset) -> None:
+        by = request.user.get_username()
+        self.each_job(request, queryset, "cancelled", lambda job: jobs.cancel(job, by=by))
+
+    @admin.action(description="Retry selected exports (new attempt)", permissions=["triage"])
+    def retry_selected(self, request, queryset) -> None:
+        by = request.user.get_username()
+        self.each_job(request, queryset, "queued again", lambda job: jobs.retry(job, by=by))
+
+    @admin.action(description="Mark selected exports failed…", permissions=["triage"])
+    def mark_failed(self, request, queryset) -> TemplateResponse | None:
+        """First a page asking for the reason the owner will read, then the failures."""
+        form = MarkFailedForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason, by = form.cleaned_data["reason"], request.user.get_username()
+
+            def fail(job: ExportJob) -> None:
+                if jobs.fail(job, reason, by=by):
+                    return
+                job.refresh_from_db()
+                if job.status in (JobStatus.PENDING, JobStatus.PROCESSING):
+                    raise jobs.ExportError(
+                        409, f"This export changed meanwhile (now {job.status}); try again."
+                    )
+                raise jobs.ExportError(
+                    409, f"This export already ended ({job.status}); only pending or processing "
+                    "exports can be marked failed.",
+                )  # fmt: skip
+
+            self.each_job(request, queryset, "marked failed", fail)
+            return None  # back to the changelist, with the messages
+        selected = list(queryset.select_related("owner", "project").order_by("created_at"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark exports failed",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "jobs": selected,
+            "ended": [job for job in selected if job.status not in (JobStatus.PENDING, JobStatus.PROCESSING)],
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "action": "mark_failed",
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/exports/exportjob/mark_failed.html", context)
