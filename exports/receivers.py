@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from exports.models import ProjectClip
+from exports.models import ACTIVE_STATUSES, ExportJob, ProjectClip
 from exports.projects import drop_five_star_project, five_star_project
 from games.extraction import request_extraction
-from games.signals import clip_changed
+from games.signals import clip_changed, game_delete_blockers
 
 
 @receiver(clip_changed)
@@ -27,3 +27,16 @@ def keep_projects_in_step(sender, clip, before, deleted: bool = False, **kwargs)
     )
     if moved and ProjectClip.objects.filter(clip=clip).exists():
         request_extraction(clip)  # its old file was invalidated; projects need the new one
+
+
+@receiver(game_delete_blockers)
+def exports_reading_the_game(sender, game, **kwargs) -> str | None:
+    running = ExportJob.objects.filter(
+        status__in=ACTIVE_STATUSES, project__project_clips__clip__game=game
+    ).select_related("project")
+    job = running.first()
+    if job is None:
+        return None
+    return (
+        f"An export of {job.project.name} uses this game's clips; wait for it to finish or cancel it first."
+    )

@@ -158,10 +158,11 @@ def render(
     clips = config["clips"]
     seconds = [c["output_seconds"] for c in clips]
     progress.phases(seconds + ([sum(seconds)] if len(clips) > 1 else []))
+    # Every clip first: a clip edited or deleted mid-export cannot pull its file away.
+    sources = [fetch(clip["file_key"], folder / f"clip-{index}.mp4") for index, clip in enumerate(clips)]
     framed, used = [], set()
-    for index, clip in enumerate(clips):
+    for index, (clip, source) in enumerate(zip(clips, sources, strict=True)):
         checks.now()
-        source = fetch(clip["file_key"], folder / f"clip-{index}.mp4")
         target = out if len(clips) == 1 else folder / f"framed-{index}.mp4"
         result = render_framing(
             source, target, crop_keyframes=clip["crop_keyframes"], segments=clip["segments"],

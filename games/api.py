@@ -32,6 +32,7 @@ from games.serializers import (
     UploadAnnounceSerializer,
     UploadSummarySerializer,
 )
+from games.signals import game_delete_blockers
 from games.streaming import ranged_file_response
 from videoeditor.versioning import required_version, update_versioned
 
@@ -97,6 +98,9 @@ class GameDetail(APIView):
         game = owned_game(request, game_id)
         if game.active_uploads:
             raise uploads.UploadError(409, "This game's video is still uploading; cancel the upload first.")
+        for _, reason in game_delete_blockers.send(sender=Game, game=game):
+            if reason:
+                raise uploads.UploadError(409, reason)
         keys = [game.video_key, *game.clips.exclude(file_key="").values_list("file_key", flat=True)]
         with transaction.atomic():
             game.delete()

@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # sender=Clip, clip=<Clip>, before=<dict, None when created>, deleted=<bool, only when True>
 # The dicts hold start_time, end_time and rating.
 clip_changed = Signal()
+
+# sender=Game, game=<Game>: receivers return a sentence saying why the game cannot be
+# deleted now, or None. exports answers while an export reads the game's clips.
+game_delete_blockers = Signal()

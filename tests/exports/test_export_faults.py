@@ -96,7 +96,9 @@ def temp_folders(job_id: str) -> list[Path]:
 
 def kill_worker(current: ExportJob) -> None:
     os.kill(int(current.worker_id.rsplit(":", 1)[1]), signal.SIGKILL)
-    eventually(lambda: not liveness.alive([current.pk]), timeout=HEARTBEAT * 3, what="the heartbeat to expire")
+    eventually(
+        lambda: not liveness.alive([current.pk]), timeout=HEARTBEAT * 3, what="the heartbeat to expire"
+    )
     time.sleep(0.2)  # started_at is then older than the heartbeat too
 
 
@@ -157,7 +159,9 @@ def test_two_workers_racing_for_one_job_render_it_once(alice, settings, media_di
     with worker_process(**WORKER_ENV), worker_process(**WORKER_ENV):
         job_id = jobs.submit(alice, project, "framing").pk
         jobs.enqueue(job(job_id))  # a second wake-up for the same job: both clusters get one
-        eventually(lambda: Task.objects.filter(name=job_id).count() == 2, timeout=90, what="both tasks to end")
+        eventually(
+            lambda: Task.objects.filter(name=job_id).count() == 2, timeout=90, what="both tasks to end"
+        )
 
     done = job(job_id)
     assert done.status == "complete"

@@ -483,3 +483,18 @@ def test_a_working_video_file_is_served_to_its_owner_only(
     record_working_video(project, file_key=key, size=1, duration=1.0, width=320, height=180, fps=25)
     assert alice_api.get(f"/api/projects/{project.pk}/working-video/file", follow=True).status_code == 200
     assert bob_api.get(f"/api/projects/{project.pk}/working-video/file").status_code == 404
+
+
+def test_a_game_whose_clips_an_export_reads_cannot_be_deleted_until_it_ends(
+    alice, alice_api, media_dir, small_exports
+):
+    project = ready_project(alice, media_dir, [1.0])
+    game = project.project_clips.get().clip.game
+    job_id = submit(alice_api, project).json()["job_id"]
+    refused = alice_api.delete(f"/api/games/{game.pk}")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "An export of Reel uses this game's clips; wait for it to finish or cancel it first."
+    )
+    alice_api.delete(f"/api/exports/{job_id}")
+    assert alice_api.delete(f"/api/games/{game.pk}").status_code == 204
