@@ -31,6 +31,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_q.exceptions import TimeoutException
 
 from exports import jobs, liveness
 from exports.jobs import P, R
@@ -107,6 +108,13 @@ def run_export(job_id: str) -> str | None:
         else:
             log.info("Export %s stopped: it was cancelled or is no longer this worker's", job.pk)
         return None
+    except TimeoutException:
+        if stored_key:
+            delete_quietly(stored_key)
+        minutes = max(1, settings.Q_TIMEOUT // 60)
+        reason = f"This export ran longer than the {minutes} minutes one export may take and was stopped."
+        jobs.fail(job, reason, actor=me, where={"attempts": job.attempts, "worker_id": me})
+        raise  # django-q2 ends the worker process after a timeout
     except Exception as exc:
         if stored_key:
             delete_quietly(stored_key)

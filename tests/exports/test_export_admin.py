@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
+from exports import jobs
 from exports.admin import humanise
 from exports.models import ExportEvent, ExportJob, FinalVideo, Project, WorkingVideo
 from notifications.models import Notification
@@ -314,3 +315,25 @@ def test_staff_who_may_only_view_jobs_get_no_actions(client, pending):
 def test_django_q_admin_pages_stay_available(admin_client):
     assert admin_client.get("/admin/django_q/schedule/").status_code == 200
     assert admin_client.get("/admin/django_q/failure/").status_code == 200
+
+
+def test_an_unexpected_error_is_reported_not_a_500(admin_client, alice, pending, monkeypatch):
+    other = make_job(alice, "Second")
+    real_cancel = jobs.cancel
+
+    def cancel(job, by):
+        if job.pk == pending.pk:
+            raise RuntimeError("Redis exploded")
+        return real_cancel(job, by)
+
+    monkeypatch.setattr(jobs, "cancel", cancel)
+
+    response = act(admin_client, "cancel_selected", pending, other)
+
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.status == "cancelled"
+    assert told(response) == [
+        (messages.ERROR, f"{pending.pk}: an unexpected error stopped this action (see the log)."),
+        (messages.SUCCESS, "1 export cancelled."),
+    ]

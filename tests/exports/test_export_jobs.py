@@ -498,3 +498,24 @@ def test_a_game_whose_clips_an_export_reads_cannot_be_deleted_until_it_ends(
     )
     alice_api.delete(f"/api/exports/{job_id}")
     assert alice_api.delete(f"/api/games/{game.pk}").status_code == 204
+
+
+def test_an_export_past_the_task_timeout_fails_with_a_sentence(
+    alice, alice_api, media_dir, small_exports, settings
+):
+    from django_q.exceptions import TimeoutException
+
+    settings.Q_TIMEOUT = 1800
+    project = ready_project(alice, media_dir, [1.0])
+    job_id = submit(alice_api, project).json()["job_id"]
+
+    def too_slow(*args, **kwargs):
+        raise TimeoutException("Task exceeded maximum timeout value (1800 seconds)")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker, "render", too_slow)
+        with pytest.raises(TimeoutException):
+            worker.run_export(job_id)
+    job = ExportJob.objects.get(pk=job_id)
+    assert job.status == "error"
+    assert job.error == "This export ran longer than the 30 minutes one export may take and was stopped."
