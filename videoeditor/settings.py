@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UploadModeEnum": "games.models.UploadMode",
         "ProjectModeEnum": "exports.models.ProjectMode",
+        "ExportTypeEnum": "exports.models.JobType",
+        "ExportStatusEnum": "exports.models.JobStatus",
     },
 }
 
