@@ -315,6 +315,7 @@ def retry(job: ExportJob, by: str) -> ExportJob:
                 queued_at=timezone.now(),
             )  # fmt: skip
             if moved:
+                liveness.forget(job.pk)  # the cancel flag of its last life must not stop the new one
                 job.refresh_from_db()
                 enqueue(job)
     except IntegrityError:
@@ -331,7 +332,7 @@ def fail(job: ExportJob, reason: str, *, by: str = "", actor: str = "", where: d
     reason = sentence(reason)
     with transaction.atomic():
         failed = transition(
-            job.pk, E, source=[job.status] if job.status in ACTIVE_STATUSES else ACTIVE_STATUSES,
+            job.pk, E, source=ACTIVE_STATUSES,
             reason=f"{reason} ({by})" if by else reason, where=where, actor=actor,
             error=reason, completed_at=timezone.now(),
         )  # fmt: skip
@@ -343,7 +344,7 @@ def fail(job: ExportJob, reason: str, *, by: str = "", actor: str = "", where: d
                 f"{job.config.get('project_name', 'A project')}: {reason}",
                 data=job_data(job),
             )
-    if failed and job.status == R:
+    if failed:  # a worker still rendering it stops at its next check
         liveness.request_cancel(job.pk)
     return failed
 

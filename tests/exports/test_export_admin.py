@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib import messages
+from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
+from django.urls import reverse
 from django.utils import timezone
 
 from exports import jobs
@@ -27,6 +29,17 @@ def make_job(owner, project_name="Rovers reel", **fields) -> ExportJob:
     job = ExportJob.objects.create(owner=owner, project=project, **fields)
     ExportEvent.objects.create(job=job, to_status="pending", reason=f"submitted by {owner}")
     return job
+
+
+def change_url(job: ExportJob) -> str:
+    # The admin escapes "_" in keys (export_22... would read as export" otherwise).
+    return reverse("admin:exports_exportjob_change", args=[quote(job.pk)])
+
+
+def change_page(admin_client, job: ExportJob) -> str:
+    response = admin_client.get(change_url(job))
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def act(admin_client, action: str, *selected: ExportJob, **extra):
@@ -243,7 +256,7 @@ def test_the_change_page_shows_the_config_escaped_and_the_history(admin_client, 
         job=job, from_status="pending", to_status="processing", reason="claimed by host:7", worker_id="host:7"
     )
 
-    page = admin_client.get(f"{CHANGELIST}{job.pk}/change/").content.decode()
+    page = change_page(admin_client, job)
 
     assert "<script>alert(1)" not in page
     assert '<pre style="white-space: pre-wrap">{\n  &quot;project_name&quot;: ' in page
@@ -254,6 +267,15 @@ def test_the_change_page_shows_the_config_escaped_and_the_history(admin_client, 
     assert 'name="_save"' not in page  # read-only: nothing to save
     assert 'name="events-MAX_NUM_FORMS" value="0"' in page  # no events added here
     assert "events-0-DELETE" not in page
+
+
+def test_a_job_id_the_admin_must_escape_opens_from_the_list(admin_client, alice):
+    job = make_job(alice, id="export_22" + "0" * 30)  # "_22" is the admin's escape of a quote
+
+    listing = admin_client.get(CHANGELIST).content.decode()
+
+    assert f'href="{change_url(job)}"' in listing
+    assert job.pk in change_page(admin_client, job)
 
 
 def test_the_change_page_links_the_output_file(admin_client, alice, bob):
@@ -283,9 +305,9 @@ def test_the_change_page_links_the_output_file(admin_client, alice, bob):
     final.save()
     waiting = make_job(alice, "Waiting")
 
-    framed_page = admin_client.get(f"{CHANGELIST}{framed.pk}/change/").content.decode()
-    final_page = admin_client.get(f"{CHANGELIST}{final.pk}/change/").content.decode()
-    waiting_page = admin_client.get(f"{CHANGELIST}{waiting.pk}/change/").content.decode()
+    framed_page = change_page(admin_client, framed)
+    final_page = change_page(admin_client, final)
+    waiting_page = change_page(admin_client, waiting)
 
     assert (
         f'href="/api/projects/{framed.project_id}/working-video/file">Rovers reel v1 (120x214, 12.0 s)'

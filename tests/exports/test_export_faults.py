@@ -153,6 +153,23 @@ def test_a_job_whose_worker_dies_on_every_attempt_ends_in_error_with_a_sentence(
     eventually(lambda: not ffmpeg_of(job_id), timeout=10, what="the killed attempts' ffmpeg to end")
 
 
+def test_a_worker_sent_sigterm_mid_render_gives_the_job_back_and_another_finishes_it(alice, long_render):
+    project = long_render(alice)
+    with worker_process(**WORKER_ENV):
+        job_id = jobs.submit(alice, project, "framing").pk
+        first = eventually(lambda: rendering(job_id), what="the render to start")
+        os.kill(int(first.worker_id.rsplit(":", 1)[1]), signal.SIGTERM)
+        # django-q2 starts a new worker process in place of the one that stopped; it takes the job.
+        done = eventually(lambda: job(job_id).status in ("complete", "error") and job(job_id), timeout=120)
+
+    assert done.status == "complete", done.error
+    assert done.attempts == 1  # the interrupted attempt was given back, not counted
+    assert done.worker_id != first.worker_id
+    assert any("asked to stop" in e.reason for e in done.events.all())
+    assert WorkingVideo.objects.count() == 1
+    assert output_seconds(done.working_video.file_key) == pytest.approx(24.0, abs=0.1)
+
+
 def test_two_workers_racing_for_one_job_render_it_once(alice, settings, media_dir):
     settings.OUTPUT_SIZES = {**settings.OUTPUT_SIZES, "9:16": (360, 640)}
     project = ready_project(alice, media_dir, [2.0])

@@ -60,9 +60,16 @@ def test_a_framing_export_follows_the_crop_and_writes_the_job_row_exactly_twice(
     assert body["status"] == "pending"
     assert body["job_id"].startswith("export_")
 
-    with CaptureQueriesContext(connection) as queries:
-        key = worker.run_export(body["job_id"])
+    sent = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker, "send_progress", lambda user, task, percent, *a, **k: sent.append(percent))
+        with CaptureQueriesContext(connection) as queries:
+            key = worker.run_export(body["job_id"])
     assert len(job_writes(queries.captured_queries)) == 2, job_writes(queries.captured_queries)
+    assert len(sent) >= 3
+    assert sent == sorted(sent)
+    assert sent[0] < 50
+    assert sent[-1] == 100
 
     job = ExportJob.objects.get(pk=body["job_id"])
     assert job.status == JobStatus.COMPLETE
@@ -519,3 +526,16 @@ def test_an_export_past_the_task_timeout_fails_with_a_sentence(
     job = ExportJob.objects.get(pk=job_id)
     assert job.status == "error"
     assert job.error == "This export ran longer than the 30 minutes one export may take and was stopped."
+
+
+def test_a_retried_export_is_not_stopped_by_the_cancel_of_its_last_life(
+    alice, alice_api, media_dir, small_exports
+):
+    project = ready_project(alice, media_dir, [1.0])
+    job_id = submit(alice_api, project).json()["job_id"]
+    alice_api.delete(f"/api/exports/{job_id}")
+    assert liveness.cancel_requested(job_id)
+    jobs.retry(ExportJob.objects.get(pk=job_id), "admin")
+    assert not liveness.cancel_requested(job_id)
+    worker.run_export(job_id)
+    assert ExportJob.objects.get(pk=job_id).status == "complete"
