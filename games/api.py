@@ -34,6 +34,7 @@ from games.serializers import (
 )
 from games.signals import game_delete_blockers
 from games.streaming import ranged_file_response
+from notifications.service import send_change
 from videoeditor.versioning import required_version, update_versioned
 
 EDITABLE_FIELDS = ("name", "opponent_name", "game_date", "game_type", "tournament_name")
@@ -91,6 +92,7 @@ class GameDetail(APIView):
         serializer.is_valid(raise_exception=True)
         changes = {k: v for k, v in serializer.validated_data.items() if k in EDITABLE_FIELDS}
         fresh = update_versioned(game, version, changes, current=lambda g: GameSerializer(g).data)
+        send_change(request.user, "game", game.pk, "updated")
         return Response(GameSerializer(fresh).data)
 
     @extend_schema(responses={204: None, 409: OpenApiTypes.OBJECT}, tags=["games"])

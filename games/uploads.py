@@ -25,7 +25,7 @@ from games.models import Game, UploadMode, UploadSession, UploadStatus, VideoSta
 from games.objects import Part, PartTooLarge, object_store
 from games.probe import NotAVideo, probe
 from notifications.models import NotificationType
-from notifications.service import notify
+from notifications.service import notify, send_change
 from videoeditor.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ def _start(game: Game, mode: str, filename: str, content_type: str, size: int, *
                 **fields,
             )
             Game.objects.filter(pk=game.pk).update(video_status=VideoStatus.UPLOADING)
+            send_change(game.owner_id, "game", game.pk, "updated")
     except IntegrityError:
         raise UploadError(
             409, "This game already has an upload in progress; finish or cancel it first."
@@ -303,6 +304,7 @@ def finish_upload(session: UploadSession) -> Game:
             422, f"The stored file is {stored_size:,} bytes but {session.size:,} were announced."
         )
     Game.objects.filter(pk=session.game_id).update(video_status=VideoStatus.PROCESSING)
+    send_change(session.owner_id, "game", session.game_id, "updated")
     try:
         info = probe(store.read_location(session.key))
     except NotAVideo as exc:

@@ -247,6 +247,16 @@ def send_progress(
     return True
 
 
+def send_change(user, resource: str, object_id: Any, action: str) -> None:
+    """Tell the user's open pages that one of their resources was created, updated
+    or deleted, once the transaction commits. Ephemeral (never stored): a page
+    re-reads the resource over REST, and a page opened later reads it anyway."""
+    if action not in ("created", "updated", "deleted"):
+        raise InvalidNotification(f"{action!r} is not a change.")
+    message = {"type": "changed", "seq": None, "resource": resource, "id": object_id, "action": action}
+    transaction.on_commit(partial(_push, getattr(user, "pk", user), message))
+
+
 anotify = sync_to_async(notify)
 abroadcast = sync_to_async(broadcast)
 asend_progress = sync_to_async(send_progress)

@@ -4,10 +4,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from exports import views as export_views
+from games import views as game_views
 from videoeditor import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("games/new/", game_views.game_new, name="game-new"),
+    path("games/<int:game_id>/", game_views.game_annotate, name="game-annotate"),
+    path("projects/new/", export_views.project_new, name="project-new"),
+    path("projects/<int:project_id>/", export_views.project_framing, name="project-framing"),
+    path("projects/<int:project_id>/overlay/", export_views.project_overlay, name="project-overlay-page"),
+    path("gallery/", export_views.gallery, name="gallery"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

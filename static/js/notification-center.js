@@ -39,7 +39,8 @@ export class NotificationCenter {
   constructor(client, { root = document } = {}) {
     this.client = client;
     this.root = root;
-    this.actions = new Map([["open_url", (payload) => window.location.assign(payload.url)]]);
+    const open = (payload) => (window.highlights?.navigate ? window.highlights.navigate(payload.url) : window.location.assign(payload.url));
+    this.actions = new Map([["open_url", open]]);
     this.visibleToasts = [];
     this.queuedToasts = [];
     this.progressRows = new Map();
@@ -155,6 +156,15 @@ export class NotificationCenter {
   }
 
   // --- toasts -------------------------------------------------------------------
+
+  /** A toast made here, not by the server: errors stay, the rest fade. */
+  say(type, title, message = "") {
+    const lasting = type === "error" || type === "warning";
+    this.toast({
+      id: `local-${Date.now()}-${Math.random()}`, type, title, message, dismissible: true,
+      auto_dismiss_ms: lasting ? null : 5000, actions: [],
+    });
+  }
 
   toast(message) {
     if (this.visibleToasts.length >= MAX_VISIBLE_TOASTS) {

@@ -132,3 +132,21 @@ def test_progress_for_another_task_is_not_held_back(alice):
 def test_progress_needs_a_progress_type():
     with pytest.raises(InvalidNotification, match="not a progress type"):
         send_progress(1, "t", 10, type="info")
+
+
+def test_a_change_is_pushed_after_commit_and_never_stored(
+    alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    from notifications import service
+
+    pushed = []
+    monkeypatch.setattr(service, "_push", lambda user_id, message: pushed.append((user_id, message)))
+    with django_capture_on_commit_callbacks(execute=True):
+        service.send_change(alice, "game", 7, "deleted")
+        assert pushed == []
+    assert pushed == [
+        (alice.pk, {"type": "changed", "seq": None, "resource": "game", "id": 7, "action": "deleted"})
+    ]
+    assert not alice.notifications.exists()
+    with pytest.raises(service.InvalidNotification):
+        service.send_change(alice, "game", 7, "renamed")
