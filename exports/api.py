@@ -253,7 +253,8 @@ def video_file(request: Request, video, filename: str):
     if store.direct:
         return HttpResponseRedirect(store.presigned_get(video.file_key, settings.PLAYBACK_URL_EXPIRES))
     response = ranged_file_response(request._request, store.read_location(video.file_key), "video/mp4")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    attachment = request.query_params.get("download") == "1"
+    response["Content-Disposition"] = content_disposition_header(attachment, filename)
     return response
 
 

@@ -256,10 +256,23 @@ def projects_of(owner):
         f"clips_{state}": Count("project_clips", filter=Q(project_clips__clip__extraction_status=state))
         for state in ("pending", "extracting", "ready", "failed")
     }
+    from django.db.models import Exists, OuterRef
+
+    from exports.models import ACTIVE_STATUSES, ExportJob, JobType
+
+    exporting = {
+        f"exporting_{stage}": Exists(
+            ExportJob.objects.filter(project=OuterRef("pk"), status__in=ACTIVE_STATUSES, type__in=types)
+        )
+        for stage, types in (
+            ("framing", [JobType.FRAMING, JobType.MULTI_CLIP]),
+            ("overlay", [JobType.OVERLAY]),
+        )
+    }
     return (
         Project.objects.filter(owner=owner)
         .select_related("working_video", "final_video", "overlay")
-        .annotate(clip_count=Count("project_clips"), **by_state)
+        .annotate(clip_count=Count("project_clips"), **by_state, **exporting)
         .prefetch_related(
             Prefetch("project_clips", ProjectClip.objects.select_related("clip__game").order_by("position"))
         )

@@ -66,13 +66,17 @@ class ProjectSerializer(serializers.ModelSerializer):
     games = serializers.SerializerMethodField()
     group_label = serializers.SerializerMethodField()
     automatic = serializers.SerializerMethodField(help_text="made by the 5-star rule")
+    stages = serializers.SerializerMethodField(
+        help_text="one state per clip, then the overlay's: "
+        "done, exporting, editing, ready, extracting or pending"
+    )
 
     class Meta:
         model = Project
         fields = [
             "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
             "exported", "has_working_video", "has_final_video", "working_video", "final_video", "games",
-            "group_label", "automatic", "last_opened_at", "version", "created_at",
+            "group_label", "automatic", "stages", "last_opened_at", "version", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -108,6 +112,32 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_automatic(self, project: Project) -> bool:
         return project.auto_for_clip_id is not None
+
+    def get_stages(self, project: Project) -> list[str]:
+        """The progress strip of a project card (expects projects_of()'s annotations)."""
+        states = []
+        for project_clip in project.project_clips.all():
+            extraction = project_clip.clip.extraction_status
+            if extraction in ("pending", "failed"):
+                states.append("pending")
+            elif extraction == "extracting":
+                states.append("extracting")
+            elif getattr(project, "exporting_framing", False):
+                states.append("exporting")
+            elif project.working_video_id is not None:
+                states.append("done")
+            else:
+                states.append("editing" if project_clip.version > 1 else "ready")
+        overlay = getattr(project, "overlay", None)
+        if project.final_video_id is not None:
+            states.append("done")
+        elif getattr(project, "exporting_overlay", False):
+            states.append("exporting")
+        elif overlay is not None and overlay.regions:
+            states.append("editing")
+        else:
+            states.append("ready" if project.working_video_id is not None else "pending")
+        return states
 
 
 class ProjectDetailSerializer(ProjectSerializer):

@@ -6,10 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from games.models import Game
-
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    games = Game.objects.filter(owner=request.user).order_by("-created_at")[:20]
-    return render(request, "home.html", {"games": games})
+    """Games and projects; the lists come from the REST API and refresh over the socket."""
+    return render(request, "home.html", {"page_data": {"tab": request.GET.get("tab", "games")}})

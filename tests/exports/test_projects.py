@@ -224,3 +224,25 @@ def test_opening_a_project_is_recorded_without_a_new_version(alice_api, project)
     body = alice_api.get(f"/api/projects/{project['id']}").json()
     assert body["last_opened_at"] is not None
     assert body["version"] == 1
+
+
+def test_the_progress_strip_has_a_stage_per_clip_and_one_for_the_overlay(alice, alice_api, project, clips):
+    from exports.models import ExportJob, Project
+    from exports.projects import record_working_video
+
+    def stages():
+        return next(p for p in alice_api.get("/api/projects").json()["results"] if p["id"] == project["id"])[
+            "stages"
+        ]
+
+    assert stages() == ["extracting", "extracting", "pending"]  # adding clips asked for their files
+    Clip.objects.filter(pk__in=[clips[1].pk, clips[2].pk]).update(extraction_status="ready", file_key="k")
+    assert stages() == ["ready", "ready", "pending"]
+    p = Project.objects.get(pk=project["id"])
+    p.project_clips.filter(clip=clips[1]).update(version=2)
+    assert stages() == ["editing", "ready", "pending"]
+    job = ExportJob.objects.create(owner=alice, project=p, type="multi_clip")
+    assert stages() == ["exporting", "exporting", "pending"]
+    ExportJob.objects.filter(pk=job.pk).update(status="complete")
+    record_working_video(p, file_key="w.mp4", size=1, duration=30, width=1080, height=1920, fps=25)
+    assert stages() == ["done", "done", "ready"]
