@@ -74,3 +74,25 @@ def off_the_page_thread(function, *args, **kwargs):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(call).result()
+
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "test-artifacts",
+    "screenshots",
+)
+
+
+def screenshots(page, name: str, sizes=((1366, 768), (390, 844))) -> list[str]:
+    """Save the page at each viewport size as test-artifacts/screenshots/<name>-<width>.png."""
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    saved = []
+    original = page.viewport_size
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(150)  # let the layout settle
+        path = os.path.join(SCREENSHOTS, f"{name}-{width}.png")
+        page.screenshot(path=path, full_page=True)
+        saved.append(path)
+    page.set_viewport_size(original)
+    return saved
