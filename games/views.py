@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from games.models import Game
+from games.objects import object_store
 
 
 @login_required
 def game_new(request: HttpRequest) -> HttpResponse:
-    return render(request, "games/new.html", {"page_data": {}})
+    # Files up to this size go up in one PUT; larger ones in resumable parts.
+    page_data = {"upload_single_max_bytes": settings.UPLOAD_SINGLE_MAX_BYTES, "direct": object_store().direct}
+    return render(request, "games/new.html", {"page_data": page_data})
 
 
 @login_required

@@ -79,7 +79,7 @@ export class NotificationCenter {
   }
 
   onMessage(message) {
-    if (!message.id) return; // control messages
+    if (!message.id || message.type === "changed") return; // control messages; "changed" carries a resource id
     if (message.type.endsWith("_progress")) {
       this.showProgress(message);
       return;
