@@ -338,6 +338,7 @@ def finish_upload(session: UploadSession) -> Game:
             f"{game.display_name} is ready to annotate "
             f"({info.duration / 60:.0f} min, {info.width}x{info.height}).",
             data={"game_id": game.pk, "upload_id": str(session.id), "task_id": f"upload_{session.id}"},
+            actions=[{"label": "Annotate", "action": "open_url", "payload": {"url": f"/games/{game.pk}/"}}],
         )
     if replaced and replaced != session.key:
         store.delete(replaced)
