@@ -134,16 +134,15 @@ def route(job_type: str, config: dict) -> str:
 
 def enqueue(job: ExportJob) -> None:
     """Wake a worker of the job's cluster once the transaction commits."""
-    transaction.on_commit(
-        partial(
-            async_task,
-            "exports.tasks.run_export",
-            job.pk,
-            cluster=job.cluster,
-            group="export",
-            task_name=f"{job.pk}",
-        )
-    )
+    transaction.on_commit(partial(_wake, job.pk, job.cluster))
+
+
+def _wake(job_id: str, cluster: str) -> None:
+    try:
+        async_task("exports.tasks.run_export", job_id, cluster=cluster, group="export", task_name=job_id)
+    except Exception:
+        # The job is stored and pending: the sweeper queues it again once the broker is back.
+        log.exception("Could not queue export %s; the sweeper will queue it again", job_id)
 
 
 def clean_settings(raw: Any) -> dict:

@@ -551,3 +551,17 @@ def test_a_retried_export_is_not_stopped_by_the_cancel_of_its_last_life(
     assert not liveness.cancel_requested(job_id)
     worker.run_export(job_id)
     assert ExportJob.objects.get(pk=job_id).status == "complete"
+
+
+def test_a_broker_that_is_down_leaves_the_job_pending_for_the_sweeper(
+    alice, alice_api, media_dir, small_exports, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(jobs, "async_task", down)
+    project = ready_project(alice, media_dir, [1.0])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(alice_api, project)
+    assert response.status_code == 202
+    assert ExportJob.objects.get(pk=response.json()["job_id"]).status == "pending"

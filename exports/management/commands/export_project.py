@@ -8,12 +8,12 @@ row, re-read every couple of seconds, is what says the export ended.
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.core.management.base import BaseCommand, CommandError
+from redis.exceptions import RedisError
 
 from exports import jobs
 from exports.models import FINISHED_STATUSES, ExportJob, JobStatus, JobType, Project
@@ -80,6 +80,15 @@ class ProgressLine:
             self.stdout.flush()
             self.drawn = line
 
+    def ended(self, status: str) -> None:
+        """The last drawing: full once complete (the final 100 % event may come after the
+        row says so), without a note, then the line is ended."""
+        if status == JobStatus.COMPLETE:
+            self.percent = 100.0
+        self.note = ""
+        self.draw()
+        self.end()
+
     def end(self) -> None:
         if self.drawn:
             self.stdout.write("")
@@ -94,6 +103,15 @@ def read_job(job_id: str) -> ExportJob:
     return job
 
 
+async def stop(task: asyncio.Task) -> None:
+    """Cancel `task` until it ends. On Python 3.11 a cancel that lands as redis-py
+    finishes sending a command is swallowed (asyncio.wait_for, which redis-py sends
+    through when socket_timeout is set), and the receive goes on waiting."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.5)
+
+
 async def follow(job_id: str, owner_id: int, line: ProgressLine, timeout: float | None = None) -> ExportJob:
     """Listen on the owner's group, showing this job's progress, until the job row
     says it ended; returns the ended job. Raises WaitTimedOut after `timeout` seconds."""
@@ -104,7 +122,7 @@ async def follow(job_id: str, owner_id: int, line: ProgressLine, timeout: float 
     messages: asyncio.Queue[dict] = asyncio.Queue()
 
     async def receive() -> None:
-        # One long receive, cancelled once at the end (not one per wait).
+        # One receive loop for the whole wait, stopped at the end (not a receive cancelled per wait).
         while True:
             event = await layer.receive(channel)
             messages.put_nowait(event.get("message") or {})
@@ -114,7 +132,9 @@ async def follow(job_id: str, owner_id: int, line: ProgressLine, timeout: float 
         about the job (started, complete, failed) says the row is worth reading now."""
         while (left := until - loop.time()) > 0:
             try:
-                message = await asyncio.wait_for(messages.get(), left)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C.
+                async with asyncio.timeout(left):
+                    message = await messages.get()
             except TimeoutError:
                 return
             percent = progress_of(message, job_id)
@@ -138,9 +158,7 @@ async def follow(job_id: str, owner_id: int, line: ProgressLine, timeout: float 
                 raise WaitTimedOut()
             await show_messages_until(min(loop.time() + POLL_SECONDS, deadline or float("inf")))
     finally:
-        receiver.cancel()
-        with suppress(asyncio.CancelledError):
-            await receiver
+        await stop(receiver)
         await layer.group_discard(group, channel)
         await layer.close_pools()
 
@@ -187,6 +205,11 @@ class Command(BaseCommand):
             job = jobs.submit(project.owner, project, job_type, {"quality": quality} if quality else None)
         except jobs.ExportError as error:
             raise CommandError(error.message) from None
+        except RedisError as error:  # the task queue, told once the job row is committed
+            raise CommandError(
+                f"Redis did not answer while the export was queued ({error}); if it was saved as pending, "
+                "the stale-export sweeper queues it again."
+            ) from None
         if not wait:
             self.stdout.write(
                 f"Submitted export {job.pk} ({job.get_type_display().lower()} of project {project.pk}, "
@@ -206,9 +229,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Export {job.pk} did not end within {timeout:g} s; it continues in the background."
             ) from None
-        if job.status != JobStatus.COMPLETE:
+        except RedisError as error:
             line.end()
+            raise CommandError(
+                f"The channel layer's Redis did not answer ({error}), so export {job.pk} cannot be followed "
+                "here; it continues in the background."
+            ) from None
+        line.ended(job.status)
+        if job.status != JobStatus.COMPLETE:
             raise CommandError(ended_badly(job))
-        line.progress(100.0)
-        line.end()
         self.stdout.write(describe_output(job))
