@@ -65,7 +65,7 @@ export class Navigator {
       if (fresh && old) old.replaceWith(document.adoptNode(fresh));
     }
     document.title = next.title;
-    if (push) history.pushState({}, "", landed.pathname + landed.search + new URL(href).hash);
+    if (push) history.pushState({}, "", landed.pathname + landed.search + new URL(href, window.location.href).hash);
     window.scrollTo(0, 0);
     this.onArrive();
   }
