@@ -152,7 +152,7 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
         game.owner_id,
         NotificationType.EXTRACTION_STARTED,
         "Cutting a clip",
-        f"{clip.display_name} from {game.display_name}",
+        f"{clip.label} from {game.display_name}",
         data=data,
     )
     stored_key = ""
@@ -173,7 +173,7 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
                     game.owner_id,
                     NotificationType.EXTRACTION_COMPLETE,
                     "Clip ready",
-                    f"{clip.display_name} is cut and ready to edit.",
+                    f"{clip.label} is cut and ready to edit.",
                     data=data,
                 )
     except Exception as exc:
@@ -270,7 +270,7 @@ def _report_progress(clip: Clip, duration: float, done: float) -> None:
         clip.game.owner_id,
         f"extract_{clip.pk}",
         percent,
-        clip.display_name,
+        clip.label,
         type=NotificationType.EXTRACTION_PROGRESS,
         title="Cutting a clip",
         data={"clip_id": clip.pk, "game_id": clip.game_id},

@@ -139,6 +139,12 @@ class Clip(models.Model):
 
         return self.name or derived_name(self.rating, self.tags)
 
+    @property
+    def label(self) -> str:
+        """What messages call the clip: its name, or where it starts when it has none yet."""
+        minutes, seconds = divmod(int(self.start_time), 60)
+        return self.display_name or f"The clip at {minutes}:{seconds:02d}"
+
 
 class UploadMode(models.TextChoices):
     SINGLE = "single", "Direct single upload"

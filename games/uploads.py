@@ -336,7 +336,7 @@ def finish_upload(session: UploadSession) -> Game:
             NotificationType.UPLOAD_COMPLETE,
             "Upload complete",
             f"{game.display_name} is ready to annotate "
-            f"({info.duration / 60:.0f} min, {info.width}x{info.height}).",
+            f"({int(info.duration) // 60}:{int(info.duration) % 60:02d}, {info.width}x{info.height}).",
             data={"game_id": game.pk, "upload_id": str(session.id), "task_id": f"upload_{session.id}"},
             actions=[{"label": "Annotate", "action": "open_url", "payload": {"url": f"/games/{game.pk}/"}}],
         )
