@@ -43,13 +43,29 @@ def _start_moto() -> None:
             "S3_REGION": "us-east-1",
         }
     )
-    boto3.client(
+    s3 = boto3.client(
         "s3",
         endpoint_url=os.environ["S3_ENDPOINT_URL"],
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         region_name="us-east-1",
-    ).create_bucket(Bucket=os.environ["S3_BUCKET"])
+    )
+    s3.create_bucket(Bucket=os.environ["S3_BUCKET"])
+    # As the README asks of a production bucket: browsers PUT parts straight to it
+    # from the editor's origin and must read each part's ETag.
+    s3.put_bucket_cors(
+        Bucket=os.environ["S3_BUCKET"],
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["*"],
+                    "AllowedMethods": ["GET", "PUT", "HEAD"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                }
+            ]
+        },
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

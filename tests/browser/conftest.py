@@ -7,6 +7,7 @@ missing browser is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -96,3 +97,9 @@ def screenshots(page, name: str, sizes=((1366, 768), (390, 844))) -> list[str]:
         saved.append(path)
     page.set_viewport_size(original)
     return saved
+
+
+def part_number(url: str) -> str | None:
+    """The part a PUT sends: through the app (/parts/N) or straight to S3 (?partNumber=N)."""
+    found = re.search(r"/parts/(\d+)(?:$|[/?])", url) or re.search(r"[?&]partNumber=(\d+)", url)
+    return found.group(1) if found else None

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from exports.models import ExportJob, Project
 from games.models import Clip, Game
 from games.uploads import MIN_PART_SIZE
-from tests.browser.conftest import log_in, screenshots
+from tests.browser.conftest import log_in, part_number, screenshots
 from tests.conftest import PASSWORD
 from tests.media import make_video
 from tests.servers import web_process, worker_process
@@ -151,7 +151,7 @@ def test_a_new_user_goes_from_upload_to_a_finished_video_in_the_gallery(page, al
     page.on("pageerror", lambda error: errors.append(str(error)))
     received = socket_messages(page)
     parts: list[str] = []
-    page.on("request", lambda r: parts.append(r.url) if r.method == "PUT" and "/parts/" in r.url else None)
+    page.on("request", lambda r: parts.append(r.url) if r.method == "PUT" and part_number(r.url) else None)
 
     with web_process(**WEB_ENV) as url, worker_process(**WORKER_ENV):
         # --- log in, a new game with its video, uploaded in two parts ------------------
