@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -182,7 +182,6 @@ def framing_config(project: Project, job_type: str) -> dict:
             failed.append(f"{label} could not be cut: {clip.extraction_error or 'unknown error'}")
             continue
         if clip.extraction_status != ExtractionStatus.READY or not clip.file_key:
-            request_extraction(clip)  # a pending clip starts being cut now
             waiting.append(label)
             continue
         try:
@@ -254,6 +253,13 @@ def submit(owner, project: Project, job_type: str, raw_settings: Any = None) -> 
     if job_type not in JobType.values:
         raise ExportError(400, f"The export type is one of {', '.join(JobType.values)}.")
     chosen = clean_settings(raw_settings)
+    if job_type != JobType.OVERLAY:
+        # Before the transaction below, whose refusal would roll the claims back: a clip
+        # nobody has asked to cut yet starts being cut now, so "export again" soon works.
+        for project_clip in project.project_clips.select_related("clip").filter(
+            clip__extraction_status=ExtractionStatus.PENDING
+        ):
+            request_extraction(project_clip.clip)
     with transaction.atomic():
         # Locks the project (PostgreSQL) so two submissions cannot both pass the check below.
         Project.objects.select_for_update().filter(pk=project.pk).first()
@@ -431,4 +437,4 @@ def active_of(owner):
 
 
 def recent_of(owner, hours: int):
-    return jobs_of(owner).filter(Q(created_at__gte=timezone.now() - timedelta(hours=hours)))
+    return jobs_of(owner).filter(created_at__gte=timezone.now() - timedelta(hours=hours))

@@ -37,8 +37,12 @@ def _key(job_id: str, what: str) -> str:
 def beat(job_id: str, worker_id: str, progress: float) -> bool:
     """Say the job is alive (and how far it is); False when Redis did not answer."""
     try:
-        client().hset(_key(job_id, "alive"), mapping={"worker": worker_id, "progress": f"{progress:.1f}"})
-        client().expire(_key(job_id, "alive"), settings.EXPORT_HEARTBEAT_SECONDS)
+        key = _key(job_id, "alive")
+        # One round trip, and never a key without its TTL.
+        pipe = client().pipeline(transaction=True)
+        pipe.hset(key, mapping={"worker": worker_id, "progress": f"{progress:.1f}"})
+        pipe.expire(key, settings.EXPORT_HEARTBEAT_SECONDS)
+        pipe.execute()
         return True
     except redis.RedisError as exc:
         log.warning("Heartbeat of %s not written: %s", job_id, exc)

@@ -181,6 +181,27 @@ def test_a_clip_still_being_cut_is_refused(alice, alice_api, media_dir, small_ex
     assert not ExportJob.objects.exists()
 
 
+def test_a_clip_not_yet_cut_is_refused_and_starts_being_cut(
+    alice, alice_api, media_dir, small_exports, monkeypatch, django_capture_on_commit_callbacks
+):
+    from games import extraction
+
+    queued = []
+    monkeypatch.setattr(extraction, "async_task", lambda *args, **kwargs: queued.append(args))
+    project = ready_project(alice, media_dir, [1.0])
+    clip = project.project_clips.get().clip
+    clip.extraction_status, clip.file_key = "pending", ""
+    clip.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(alice_api, project)
+    assert response.status_code == 409
+    assert "still being cut from the game video" in response.json()["detail"]
+    clip.refresh_from_db()
+    assert clip.extraction_status == "extracting"  # the refusal did not roll the request back
+    assert queued[0][:2] == ("games.tasks.extract_clip", clip.pk)
+    assert not ExportJob.objects.exists()
+
+
 def test_invalid_crop_data_is_refused_naming_the_clip(alice, alice_api, media_dir, small_exports):
     project = ready_project(alice, media_dir, [1.0])
     ProjectClip = project.project_clips.model
