@@ -10,15 +10,15 @@ and the sweeper that rescues jobs whose worker vanished.
     error | cancelled ──> pending         (an admin's retry)
 
 Every change of status is one conditional UPDATE (`WHERE status IN (...)`) made by
-`transition()`, which refuses steps the pipeline does not declare and records each
-step it takes, with its reason, as an ExportEvent.
+`transition()` (the shared videoeditor.pipeline helper, with the PIPELINE below), which
+refuses steps the pipeline does not declare and records each step it takes, with its
+reason, as an ExportEvent.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +42,7 @@ from games.models import ExtractionStatus
 from notifications.models import NotificationType
 from notifications.service import notify
 from videoeditor.errors import UserFacingError
+from videoeditor.pipeline import IllegalTransition, Pipeline, sentence, wake_after_commit  # noqa: F401 (jobs.IllegalTransition is what callers catch)
 
 log = logging.getLogger(__name__)
 
@@ -60,61 +61,15 @@ PIPELINE: dict[str, frozenset[str]] = {
     E: frozenset({P}),
     X: frozenset({P}),
 }
-ERROR_MAX = 500
+JOBS = Pipeline(ExportJob, PIPELINE, event=ExportEvent, owner="job", noun="An export")
+transition = JOBS.transition
+ERROR_MAX = 500  # ExportJob.error's length
 QUALITIES = ("fast", "quality")
 USER_SETTINGS = ("quality",)
 
 
 class ExportError(UserFacingError):
     pass
-
-
-class IllegalTransition(ExportError):
-    def __init__(self, source: str, target: str) -> None:
-        super().__init__(409, f"An export cannot go from {source} to {target}.")
-        self.source, self.target = source, target
-
-
-def sentence(text: str) -> str:
-    return text if len(text) <= ERROR_MAX else text[: ERROR_MAX - 1] + "…"
-
-
-def transition(
-    job_id: str,
-    target: str,
-    *,
-    source: tuple[str, ...] | list[str],
-    reason: str,
-    where: dict[str, Any] | None = None,
-    actor: str = "",
-    **fields: Any,
-) -> bool:
-    """Move the job from one of `source` to `target` with one conditional UPDATE,
-    setting `fields` too (`actor` is the worker the event names). False when the row
-    was in none of those states: someone else got there first. Raises
-    IllegalTransition for a step the pipeline does not declare, whatever the row holds."""
-    for status in source:
-        if target not in PIPELINE[status]:
-            raise IllegalTransition(status, target)
-    with transaction.atomic():
-        if len(source) == 1:
-            previous = source[0]
-        else:  # the event names where the job came from: read it under the row lock
-            previous = (
-                ExportJob.objects.select_for_update()
-                .filter(pk=job_id, status__in=source)
-                .values_list("status", flat=True)
-                .first()
-            )
-            if previous is None:
-                return False
-        rows = ExportJob.objects.filter(pk=job_id, status=previous, **(where or {}))
-        if not rows.update(status=target, **fields):
-            return False
-        ExportEvent.objects.create(
-            job_id=job_id, from_status=previous, to_status=target, reason=sentence(reason), worker_id=actor
-        )
-    return True
 
 
 # --- submission -------------------------------------------------------------------------
@@ -134,15 +89,13 @@ def route(job_type: str, config: dict) -> str:
 
 def enqueue(job: ExportJob) -> None:
     """Wake a worker of the job's cluster once the transaction commits."""
-    transaction.on_commit(partial(_wake, job.pk, job.cluster))
-
-
-def _wake(job_id: str, cluster: str) -> None:
-    try:
-        async_task("exports.tasks.run_export", job_id, cluster=cluster, group="export", task_name=job_id)
-    except Exception:
-        # The job is stored and pending: the sweeper queues it again once the broker is back.
-        log.exception("Could not queue export %s; the sweeper will queue it again", job_id)
+    job_id, cluster = job.pk, job.cluster
+    wake_after_commit(
+        lambda: async_task(
+            "exports.tasks.run_export", job_id, cluster=cluster, group="export", task_name=job_id
+        ),
+        f"export {job_id}",
+    )
 
 
 def clean_settings(raw: Any) -> dict:
@@ -285,7 +238,7 @@ def submit(owner, project: Project, job_type: str, raw_settings: Any = None) -> 
                 )
         except IntegrityError:
             raise ExportError(409, "This project is already exporting; wait for it or cancel it.") from None
-        ExportEvent.objects.create(job=job, to_status=P, reason=f"submitted by {owner}")
+        JOBS.record(job.pk, P, f"submitted by {owner}")
         enqueue(job)
     return job
 

@@ -1,128 +1,21 @@
-"""What is ephemeral about a running export lives in Redis, never in the job row:
-the worker's heartbeat with its latest progress (a key with a TTL), and the cancel
-flag a user sets. Redis being briefly away must never break a render, so every call
-here swallows connection errors (a heartbeat missed for a moment is harmless: the
-sweeper only acts on a key that stayed gone for a whole TTL)."""
+"""The liveness of export jobs: the shared Redis heartbeat and cancel flag
+(videoeditor/liveness.py) with the export heartbeat's lifetime,
+EXPORT_HEARTBEAT_SECONDS."""
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-
-import redis
 from django.conf import settings
 
-log = logging.getLogger(__name__)
+from videoeditor import liveness as shared
+from videoeditor.liveness import Throttle, alive, cancel_requested, forget, request_cancel
 
-_client: redis.Redis | None = None
-_client_lock = threading.Lock()
-
-
-def client() -> redis.Redis:
-    global _client
-    with _client_lock:
-        if _client is None:
-            # redis-py's pool notices a fork and reconnects, so one client serves a worker's life.
-            _client = redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
-            )
-        return _client
-
-
-def _key(job_id: str, what: str) -> str:
-    return f"{settings.REDIS_PREFIX}:export:{job_id}:{what}"
+__all__ = ["Heartbeat", "Throttle", "alive", "beat", "cancel_requested", "forget", "request_cancel"]
 
 
 def beat(job_id: str, worker_id: str, progress: float) -> bool:
-    """Say the job is alive (and how far it is); False when Redis did not answer."""
-    try:
-        key = _key(job_id, "alive")
-        # One round trip, and never a key without its TTL.
-        pipe = client().pipeline(transaction=True)
-        pipe.hset(key, mapping={"worker": worker_id, "progress": f"{progress:.1f}"})
-        pipe.expire(key, settings.EXPORT_HEARTBEAT_SECONDS)
-        pipe.execute()
-        return True
-    except redis.RedisError as exc:
-        log.warning("Heartbeat of %s not written: %s", job_id, exc)
-        return False
+    return shared.beat(job_id, worker_id, progress, settings.EXPORT_HEARTBEAT_SECONDS)
 
 
-def forget(job_id: str) -> None:
-    try:
-        client().delete(_key(job_id, "alive"), _key(job_id, "cancel"))
-    except redis.RedisError as exc:
-        log.warning("Liveness keys of %s not removed: %s", job_id, exc)
-
-
-def alive(job_ids: list[str]) -> dict[str, float | None] | None:
-    """{job_id: progress} for the jobs whose worker beats; None when Redis is down
-    (then nobody can tell, and the sweeper must not act)."""
-    if not job_ids:
-        return {}
-    try:
-        pipe = client().pipeline(transaction=False)
-        for job_id in job_ids:
-            pipe.hget(_key(job_id, "alive"), "progress")
-        answers = pipe.execute()
-    except redis.RedisError as exc:
-        log.warning("Could not read export heartbeats: %s", exc)
-        return None
-    return {job_id: float(value) for job_id, value in zip(job_ids, answers, strict=True) if value is not None}
-
-
-def request_cancel(job_id: str) -> None:
-    try:
-        client().set(_key(job_id, "cancel"), "1", ex=max(settings.Q_TIMEOUT, 60))
-    except redis.RedisError as exc:
-        # The worker also re-reads its job row every few seconds, so the cancel still lands.
-        log.warning("Cancel flag of %s not set: %s", job_id, exc)
-
-
-def cancel_requested(job_id: str) -> bool:
-    try:
-        return bool(client().exists(_key(job_id, "cancel")))
-    except redis.RedisError:
-        return False
-
-
-class Heartbeat:
-    """A thread that keeps the job's key alive while the worker renders, also
-    through long steps with no progress callbacks (downloads, uploads)."""
-
+class Heartbeat(shared.Heartbeat):
     def __init__(self, job_id: str, worker_id: str) -> None:
-        self.job_id, self.worker_id = job_id, worker_id
-        self.progress = 0.0
-        self.interval = max(0.5, settings.EXPORT_HEARTBEAT_SECONDS / 6)
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
-
-    def __enter__(self) -> Heartbeat:
-        beat(self.job_id, self.worker_id, self.progress)
-        self.thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self.stopping.wait(self.interval):
-            beat(self.job_id, self.worker_id, self.progress)
-
-    def __exit__(self, *exc) -> None:
-        self.stopping.set()
-        self.thread.join(5)
-        forget(self.job_id)
-
-
-class Throttle:
-    """True at most once per `interval` seconds (for checks too costly for every frame batch)."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self.last = float("-inf")
-
-    def __call__(self) -> bool:
-        now = time.monotonic()
-        if now - self.last < self.interval:
-            return False
-        self.last = now
-        return True
+        super().__init__(job_id, worker_id, settings.EXPORT_HEARTBEAT_SECONDS)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from games.models import Clip
+from videoeditor.pipeline import StepEvent
 
 
 class AspectRatio(models.TextChoices):
@@ -213,18 +214,7 @@ class ExportJob(models.Model):
         return self.final_video if self.type == JobType.OVERLAY else self.working_video
 
 
-class ExportEvent(models.Model):
+class ExportEvent(StepEvent):
     """Every step of a job, with its reason: the history an admin reads to triage."""
 
     job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    reason = models.CharField(max_length=500)
-    worker_id = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or 'new'} -> {self.to_status}: {self.reason}"
