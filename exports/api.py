@@ -38,6 +38,7 @@ from exports.serializers import (
 from games.objects import object_store
 from games.serializers import ClipSerializer
 from games.streaming import ranged_file_response
+from videoeditor.fields import id_from_query
 from videoeditor.versioning import required_version
 
 
@@ -224,9 +225,7 @@ class Downloads(generics.ListAPIView):
         for name, lookup in (("project", "project_id"), ("game", "project__project_clips__clip__game_id")):
             value = self.request.query_params.get(name)
             if value is not None:
-                if not value.isdigit():
-                    raise projects.ProjectError(400, f"{name} must be an id.")
-                videos = videos.filter(**{lookup: int(value)})
+                videos = videos.filter(**{lookup: id_from_query(value, name)})
         return videos.distinct()
 
     @extend_schema(

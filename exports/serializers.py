@@ -17,6 +17,7 @@ from exports.models import (
 )
 from exports.projects import group_label
 from games.serializers import ClipSerializer
+from videoeditor.fields import IdField, LineField, id_list
 
 
 class RenderedVideoSerializer(serializers.Serializer):
@@ -151,36 +152,36 @@ class ProjectDetailSerializer(ProjectSerializer):
 
 class ProjectChangeSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
-    name = serializers.CharField(required=False, max_length=200)
+    name = LineField(required=False, max_length=200)
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, required=False)
     transition = serializers.DictField(required=False)
     mode = serializers.ChoiceField(choices=ProjectMode.choices, required=False)
 
 
 class ClipFilterSerializer(serializers.Serializer):
-    game_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    game_ids = id_list(required=False, default=list)
     min_rating = serializers.IntegerField(required=False, default=1)
-    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    tags = serializers.ListField(child=LineField(), required=False, default=list)
 
 
 class FromClipsSerializer(ClipFilterSerializer):
-    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    name = LineField(required=False, allow_blank=True, default="", max_length=200)
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, default=AspectRatio.PORTRAIT)
-    clip_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    clip_ids = id_list(required=False)
 
 
 class ProjectCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = LineField(max_length=200)
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, default=AspectRatio.PORTRAIT)
-    clip_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    clip_ids = id_list(required=False, default=list)
 
 
 class AddClipsSerializer(serializers.Serializer):
-    clip_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    clip_ids = id_list(allow_empty=False)
 
 
 class OrderSerializer(serializers.Serializer):
-    project_clip_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    project_clip_ids = id_list(allow_empty=False)
 
 
 class FramingChangeSerializer(serializers.Serializer):
@@ -211,7 +212,7 @@ class FinalVideoSerializer(RenderedVideoSerializer):
 
 
 class ExportSubmitSerializer(serializers.Serializer):
-    project_id = serializers.IntegerField()
+    project_id = IdField()
     type = serializers.ChoiceField(choices=JobType.choices)
     config = serializers.JSONField(
         required=False, help_text='export settings: {"quality": "fast" | "quality"}'

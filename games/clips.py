@@ -14,6 +14,7 @@ from games.models import Clip, Game
 from games.signals import clip_changed
 from games.tags import TAGS, derived_name, unknown_tags
 from videoeditor.errors import UserFacingError
+from videoeditor.text import TextRefused, multi_line, single_line
 from videoeditor.versioning import StaleVersion
 
 EDITABLE = ("start_time", "end_time", "rating", "tags", "name", "notes")
@@ -51,10 +52,14 @@ def clean(game: Game, fields: dict[str, Any]) -> dict[str, Any]:
     if unknown := unknown_tags(tags):
         raise ClipError(400, f"Unknown tag(s): {', '.join(unknown)}. Known tags: {', '.join(TAGS)}.")
     tags = list(dict.fromkeys(tags))
-    notes = fields.get("notes") or ""
+    try:
+        # The TSV import reaches here without a serializer: the text rule is applied again.
+        notes = multi_line(fields.get("notes") or "", "The notes")
+        name = single_line(fields.get("name") or "", "The clip's name").strip()
+    except TextRefused as refused:
+        raise ClipError(400, refused.message) from None
     if len(notes) > Clip.NOTES_MAX:
         raise ClipError(400, f"Notes are at most {Clip.NOTES_MAX} characters; these are {len(notes)}.")
-    name = (fields.get("name") or "").strip()
     if len(name) > 200:
         raise ClipError(400, "A clip name is at most 200 characters.")
     if name == derived_name(rating, tags):

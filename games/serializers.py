@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.db import models
 from rest_framework import serializers
 
 from games.models import Clip, Game, GameType, UploadSession, UploadStatus
+from videoeditor.fields import LineField, TextField
 
 
 class UploadSummarySerializer(serializers.ModelSerializer):
@@ -44,6 +46,12 @@ class ClipAggregatesSerializer(serializers.Serializer):
 
 
 class GameSerializer(serializers.ModelSerializer):
+    # Every text column of a game is a one-line name.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: LineField,
+    }
+
     display_name = serializers.CharField(read_only=True)
     video = VideoSerializer(source="*", read_only=True)
     clips = ClipAggregatesSerializer(source="*", read_only=True)
@@ -79,19 +87,19 @@ class GameSerializer(serializers.ModelSerializer):
 
 
 class UploadAnnounceSerializer(serializers.Serializer):
-    filename = serializers.CharField(trim_whitespace=False, max_length=1000)
+    filename = LineField(trim_whitespace=False, max_length=1000)
     size = serializers.IntegerField()
     content_type = serializers.CharField(max_length=200, allow_blank=True)
 
 
 class ConfirmSerializer(serializers.Serializer):
-    video_filename = serializers.CharField(max_length=500)
+    video_filename = LineField(max_length=500)
 
 
 class PartSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     size = serializers.IntegerField()
-    etag = serializers.CharField()
+    etag = LineField()
 
 
 class CompleteSerializer(serializers.Serializer):
@@ -128,6 +136,6 @@ class ClipInputSerializer(serializers.Serializer):
     start_time = serializers.FloatField()
     end_time = serializers.FloatField()
     rating = serializers.IntegerField(required=False, default=3)
-    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    name = serializers.CharField(required=False, allow_blank=True, default="")
-    notes = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    tags = serializers.ListField(child=LineField(), required=False, default=list)
+    name = LineField(required=False, allow_blank=True, default="")
+    notes = TextField(required=False, allow_blank=True, default="", trim_whitespace=False)

@@ -288,7 +288,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON with a nesting limit; forms as DRF's defaults have them.
+    "DEFAULT_PARSER_CLASSES": [
+        "videoeditor.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "videoeditor.pagination.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "videoeditor.errors.api_exception_handler",
 }
