@@ -377,11 +377,13 @@ class ClipsTSV(APIView):
     def post(self, request: Request, game_id: int) -> Response:
         game = owned_game(request, game_id)
         raw = request._request
-        if raw.content_type == "application/json":
-            text = request.data.get("tsv", "") if isinstance(request.data, dict) else ""
-        else:
-            text = raw.body.decode("utf-8", errors="replace")
         try:
+            if raw.content_type == "application/json":
+                text = request.data.get("tsv") if isinstance(request.data, dict) else None
+            else:
+                text = tsv.decode(raw.body)
+            if not isinstance(text, str):
+                raise clips.ClipError(400, 'Send a TSV file, or its text in a JSON field "tsv".')
             written = clips.upsert_clips(game, tsv.parse_clips(game, text), delete_missing=False)
         except tsv.TSVError as error:
             return Response(

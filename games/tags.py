@@ -42,12 +42,20 @@ TAGS: dict[str, Tag] = {
     short: Tag(short, long, position) for position, tags in POSITIONS.items() for short, long in tags
 }
 
+# Files from the earlier version of the product name tags by their long name.
+_BY_NAME: dict[str, Tag] = {name.casefold(): tag for tag in TAGS.values() for name in (tag.short, tag.long)}
+
 RATING_ADJECTIVES = {5: "Brilliant", 4: "Good", 3: "Interesting", 2: "Unfortunate", 1: "Bad"}
 RATING_SYMBOLS = {5: "!!", 4: "!", 3: "!?", 2: "?", 1: "??"}
 
 
 def unknown_tags(tags: list[str]) -> list[str]:
     return [tag for tag in tags if tag not in TAGS]
+
+
+def tag_named(name: str) -> Tag | None:
+    """The tag called `name` by its short or long name, in any case ("possession play")."""
+    return _BY_NAME.get(name.strip().casefold())
 
 
 def derived_name(rating: int, tags: list[str]) -> str:

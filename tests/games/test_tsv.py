@@ -18,10 +18,34 @@ def upload(api, game, text: str):
     )
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(75, "1:15"), (3725, "1:02:05"), (9.5, "0:09.5"), (0, "0:00")])
-def test_times_read_and_write_as_minutes_and_seconds(seconds, text):
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(75, "1:15"), (3661, "61:01"), (7530, "125:30"), (9.5, "0:09.5"), (0, "0:00"), (9.97, "0:10")],
+)
+def test_times_write_as_minutes_and_seconds_even_past_an_hour(seconds, text):
     assert format_time(seconds) == text
+    assert parse_time(text) == round(seconds, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("5:30", 330),
+        ("05:30", 330),
+        ("61:01", 3661),
+        ("125:30", 7530),
+        ("1:02:05", 3725),
+        ("1:02:05.5", 3725.5),
+    ],
+)
+def test_times_read_as_m_ss_mm_ss_or_h_mm_ss(text, seconds):
     assert parse_time(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1:60", "1:60:00", "1:5", "90", "", "-1:00", "1:00:00:00"])
+def test_times_that_are_not_clock_times_are_refused(text):
+    with pytest.raises(ValueError, match="start_time"):
+        parse_time(text)
 
 
 def test_export_lists_every_clip_in_order(alice_api, match):
@@ -40,7 +64,7 @@ def test_export_lists_every_clip_in_order(alice_api, match):
 
     assert response["Content-Type"].startswith("text/tab-separated-values")
     assert response.content.decode() == (
-        HEADER + "1:05\t5\t\tScreamer\t15\t\n" + "3:20\t4\tDribble,Pass\t\t12.5\tleft foot\n"
+        HEADER + "1:05\t5\t\tScreamer\t15.0\t\n" + "3:20\t4\tDribble,Pass\t\t12.5\tleft foot\n"
     )
 
 
@@ -111,3 +135,39 @@ def test_two_lines_ending_together_are_refused(alice_api, match):
 
     assert response.status_code == 400
     assert response.json()["errors"] == [{"line": 3, "message": "It ends at the same time as line 2."}]
+
+
+def test_tags_are_read_by_long_or_short_name_in_any_case_and_written_short(alice_api, match):
+    text = HEADER + "1:00\t4\tPossession Play, passing range,SHOT STOPPING,goal\t\t15\t\n"
+
+    response = upload(alice_api, match, text)
+
+    assert response.status_code == 200, response.json()
+    assert Clip.objects.get().tags == ["Possession", "Pass", "Save", "Goal"]
+    exported = alice_api.get(f"/api/games/{match.id}/clips.tsv").content.decode()
+    assert exported.splitlines()[1].split("\t")[2] == "Possession,Pass,Save,Goal"
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("15", 15), ("15.0", 15), ("12.5", 12.5), ("12.50", 12.5)])
+def test_durations_are_read_with_or_without_a_decimal(alice_api, match, text, seconds):
+    response = upload(alice_api, match, HEADER + f"1:00\t4\t\t\t{text}\t\n")
+
+    assert response.status_code == 200, response.json()
+    assert Clip.objects.get().end_time == 60 + seconds
+
+
+def test_notes_keep_their_spaces_and_their_quotes(alice_api, match):
+    text = HEADER + ' 1:00 \t 4 \t Goal \t Screamer \t 15 \t "Top bins" he said  \n'
+
+    response = upload(alice_api, match, text)
+
+    assert response.status_code == 200, response.json()
+    clip = Clip.objects.get()
+    assert (clip.start_time, clip.tags, clip.name, clip.notes) == (
+        60,
+        ["Goal"],
+        "Screamer",
+        ' "Top bins" he said  ',
+    )
+    exported = alice_api.get(f"/api/games/{match.id}/clips.tsv").content.decode()
+    assert exported.endswith('\t "Top bins" he said  \n')
