@@ -2,10 +2,22 @@
 
 A clip is a pair of times on the game video. When a project uses it, a django-q2
 task cuts those seconds into a file of their own, so editing and rendering never
-read the whole game again. The web side claims the clip with one conditional
-UPDATE (pending/failed -> extracting) and enqueues after commit, so two requests
-run one extraction; the worker re-checks that claim before and after the cut
-(poison-pill guard), so an edit made meanwhile wins and a stale file is deleted.
+read the whole game again. The cut is a durable job with a declared pipeline
+(CUT_STEPS, moved only by `CUTS.transition()`, an ExtractionEvent per step):
+
+    pending ──request──> extracting ──cut──> ready
+       ^                  │   ^  │ ╲
+       │                  │   │  │  └──> failed ──request──> extracting
+       │                  │   └──┘ claimed by a worker; queued again by the sweeper
+       └───── edited ─────┴── (from extracting, ready or failed: the file no longer fits)
+
+The web side requests the cut with one conditional UPDATE (pending/failed ->
+extracting) and wakes a worker after commit, so two requests run one cut. A worker
+claims it with one conditional UPDATE (no worker yet -> this worker, attempts + 1),
+keeps a heartbeat in Redis while it cuts, and finishes only while the claim is still
+its own (poison-pill guard), so an edit made meanwhile wins and a stale file is
+deleted. The sweeper (games/sweeper.py) queues again a cut whose worker stopped
+beating or that no worker took on, and fails it after EXTRACTION_MAX_ATTEMPTS.
 
 The game video is read where it lies: a local path, or on S3 a presigned GET URL.
 FFmpeg's http input seeks with Range requests, so only the bytes around the clip
@@ -36,6 +48,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -49,13 +62,17 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django_q.tasks import async_task
 
-from games.models import Clip, ExtractionStatus
+from games.models import Clip, ExtractionEvent, ExtractionStatus
 from games.objects import object_store
 from games.probe import NotAVideo, probe
 from notifications.models import NotificationType
 from notifications.service import notify, send_progress
+from videoeditor.liveness import Heartbeat, worker_id
+from videoeditor.pipeline import Pipeline, sentence, wake_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +82,23 @@ FFMPEG_TIMEOUT = 15 * 60  # seconds for one cut; a 60 s clip takes a fraction of
 READ_TIMEOUT = 30  # seconds without an answer from storage before giving up
 ERROR_MAX = 500  # Clip.extraction_error's length
 
-CLAIMABLE = [ExtractionStatus.PENDING, ExtractionStatus.FAILED]
+PENDING, EXTRACTING, READY, FAILED = (
+    ExtractionStatus.PENDING,
+    ExtractionStatus.EXTRACTING,
+    ExtractionStatus.READY,
+    ExtractionStatus.FAILED,
+)
+# status -> the statuses it may become
+CUT_STEPS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({EXTRACTING}),
+    EXTRACTING: frozenset({EXTRACTING, READY, FAILED, PENDING}),
+    READY: frozenset({PENDING}),
+    FAILED: frozenset({EXTRACTING, PENDING}),
+}
+CUTS = Pipeline(
+    Clip, CUT_STEPS, event=ExtractionEvent, owner="clip", noun="A clip's cut", field="extraction_status"
+)
+CLAIMABLE = [PENDING, FAILED]
 
 
 class ExtractionError(Exception):
@@ -86,31 +119,42 @@ class Cut:
 # --- The web side ----------------------------------------------------------------------
 
 
+def task_id(clip_id: int) -> str:
+    """The cut's name in django-q2, in notifications and in its Redis heartbeat."""
+    return f"extract_{clip_id}"
+
+
 def request_extraction(clip: Clip) -> bool:
-    """Claim the clip and enqueue its extraction; False when it already has a
-    file or an extraction under way (two requests run one extraction)."""
+    """Ask for the clip's cut and wake a worker; False when it already has a file
+    or a cut under way (two requests run one cut). A new request starts counting
+    attempts again."""
     with transaction.atomic():
-        claimed = Clip.objects.filter(pk=clip.pk, extraction_status__in=CLAIMABLE).update(
-            extraction_status=ExtractionStatus.EXTRACTING, extraction_error=""
-        )
-        if claimed != 1:
+        requested = CUTS.transition(
+            clip.pk, EXTRACTING, source=CLAIMABLE, reason="a project needs the clip's file",
+            extraction_error="", extraction_attempts=0, extraction_requeues=0, extraction_worker="",
+            extraction_started_at=None, extraction_queued_at=timezone.now(),
+        )  # fmt: skip
+        if not requested:
             return False
         # The times as stored, not as this instance holds them: the task compares them.
         start, end = Clip.objects.filter(pk=clip.pk).values_list("start_time", "end_time").get()
-        clip.extraction_status, clip.extraction_error = ExtractionStatus.EXTRACTING, ""
-        transaction.on_commit(
-            partial(
-                async_task,
-                "games.tasks.extract_clip",
-                clip.pk,
-                start,
-                end,
-                group="extraction",
-                task_name=f"extract_{clip.pk}",
-                cluster="cpu",
-            )
-        )
+        clip.extraction_status, clip.extraction_error = EXTRACTING, ""
+        enqueue(clip.pk, start, end)
     return True
+
+
+def enqueue(clip_id: int, start_time: float, end_time: float) -> None:
+    """Wake a worker once the transaction commits (a broker that is down leaves the
+    clip waiting for the sweeper)."""
+    name = task_id(clip_id)
+
+    def send() -> None:
+        async_task(
+            "games.tasks.extract_clip", clip_id, start_time, end_time,
+            group="extraction", task_name=name, cluster="cpu",
+        )  # fmt: skip
+
+    wake_after_commit(send, f"the cut of clip {clip_id}")
 
 
 def invalidate_file(clip: Clip) -> None:
@@ -120,34 +164,51 @@ def invalidate_file(clip: Clip) -> None:
     with transaction.atomic():
         # Locked and read here, so a file an extraction stored a moment ago is seen.
         key = Clip.objects.select_for_update().filter(pk=clip.pk).values_list("file_key", flat=True).first()
-        Clip.objects.filter(pk=clip.pk).update(
-            file_key="", file_lead_in=0.0, extraction_status=ExtractionStatus.PENDING, extraction_error=""
-        )
+        CUTS.transition(
+            clip.pk, PENDING, source=[EXTRACTING, READY, FAILED], reason="its times changed",
+            file_key="", file_lead_in=0.0, extraction_error="", extraction_worker="",
+            extraction_started_at=None, extraction_queued_at=None,
+        )  # fmt: skip
         if key:
             transaction.on_commit(partial(_delete_quietly, key))
     clip.file_key, clip.file_lead_in = "", 0.0
-    clip.extraction_status, clip.extraction_error = ExtractionStatus.PENDING, ""
+    clip.extraction_status, clip.extraction_error = PENDING, ""
 
 
 # --- The worker side ---------------------------------------------------------------------
 
 
+def claim(clip_id: int, start_time: float, end_time: float, me: str) -> Clip | None:
+    """One conditional UPDATE: the cut of these times is ours, or it is someone
+    else's, stale (the clip was edited, deleted, or no longer waits) and we leave."""
+    claimed = CUTS.transition(
+        clip_id, EXTRACTING, source=[EXTRACTING], reason=f"claimed by {me}", actor=me,
+        where={"start_time": start_time, "end_time": end_time, "extraction_worker": ""},
+        extraction_worker=me, extraction_attempts=F("extraction_attempts") + 1,
+        extraction_started_at=timezone.now(),
+    )  # fmt: skip
+    if not claimed:
+        return None
+    return Clip.objects.select_related("game").get(pk=clip_id)
+
+
 def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None:
     """Cut the clip, store it and make it ready; returns its key, or None when the
-    task is stale (clip gone, edited, not claimed) or the cut failed."""
-    clip = Clip.objects.select_related("game").filter(pk=clip_id).first()
+    task is stale (clip gone, edited, not waiting, another worker's) or the cut failed."""
+    me = worker_id()
+    clip = claim(clip_id, start_time, end_time, me)
     if clip is None:
-        log.info("Extraction of clip %s skipped: the clip no longer exists", clip_id)
+        log.info("Extraction of clip %s skipped: it no longer waits for a cut of these times", clip_id)
         return None
-    if (clip.start_time, clip.end_time) != (start_time, end_time):
-        log.info("Extraction of clip %s skipped: its times changed since it was queued", clip_id)
-        return None
-    if clip.extraction_status != ExtractionStatus.EXTRACTING:
-        log.info("Extraction of clip %s skipped: its status is %s", clip_id, clip.extraction_status)
-        return None
-
+    # Only while the cut is still this attempt's: an edit or a sweeper's requeue wins.
+    mine = {
+        "start_time": start_time, "end_time": end_time,
+        "extraction_worker": me, "extraction_attempts": clip.extraction_attempts,
+    }  # fmt: skip
+    for left in Path(tempfile.gettempdir()).glob(f"{task_id(clip.pk)}-*"):  # an attempt killed on this host
+        shutil.rmtree(left, ignore_errors=True)
     game = clip.game
-    data = {"clip_id": clip.pk, "game_id": game.pk, "task_id": f"extract_{clip.pk}"}
+    data = {"clip_id": clip.pk, "game_id": game.pk, "task_id": task_id(clip.pk)}
     notify(
         game.owner_id,
         NotificationType.EXTRACTION_STARTED,
@@ -157,25 +218,27 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
     )
     stored_key = ""
     try:
-        with tempfile.TemporaryDirectory(prefix="extract-") as folder:
+        with (
+            Heartbeat(task_id(clip.pk), me, settings.EXTRACTION_HEARTBEAT_SECONDS) as heart,
+            tempfile.TemporaryDirectory(prefix=f"{task_id(clip.pk)}-") as folder,
+        ):
             target = Path(folder) / "clip.mp4"
-            lead_in = _cut(clip, target, Path(folder))
+            lead_in = _cut(clip, target, Path(folder), heart)
             stored_key = _store(clip, target)
-        with transaction.atomic():
-            # Only a clip still waiting for this very cut takes the file.
-            finished = (
-                still_claimed(clip.pk, start_time, end_time)
-                .filter(file_key="")
-                .update(file_key=stored_key, file_lead_in=lead_in, extraction_status=ExtractionStatus.READY)
-            )
-            if finished:
-                notify(
-                    game.owner_id,
-                    NotificationType.EXTRACTION_COMPLETE,
-                    "Clip ready",
-                    f"{clip.label} is cut and ready to edit.",
-                    data=data,
-                )
+            with transaction.atomic():
+                finished = CUTS.transition(
+                    clip.pk, READY, source=[EXTRACTING], where={**mine, "file_key": ""}, actor=me,
+                    reason=f"cut by {me} (attempt {clip.extraction_attempts})",
+                    file_key=stored_key, file_lead_in=lead_in,
+                )  # fmt: skip
+                if finished:
+                    notify(
+                        game.owner_id,
+                        NotificationType.EXTRACTION_COMPLETE,
+                        "Clip ready",
+                        f"{clip.label} is cut and ready to edit.",
+                        data=data,
+                    )
     except Exception as exc:
         if stored_key:
             _delete_quietly(stored_key)
@@ -185,7 +248,7 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
         else:
             reason = "Something went wrong while cutting this clip; try again."
             log.exception("Extraction of clip %s failed", clip_id)
-        _fail(clip, start_time, end_time, reason, data)
+        fail(clip, reason, where=mine, actor=me)
         return None
     if not finished:
         log.info("Extraction of clip %s finished after the clip changed; its file is discarded", clip_id)
@@ -194,31 +257,28 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
     return stored_key
 
 
-def still_claimed(clip_id: int, start_time: float, end_time: float):
-    """The clip, only while it still waits for the cut of these times (an edit or a
-    new claim made meanwhile wins)."""
-    return Clip.objects.filter(
-        pk=clip_id, extraction_status=ExtractionStatus.EXTRACTING, start_time=start_time, end_time=end_time
-    )
-
-
-def _fail(clip: Clip, start_time: float, end_time: float, reason: str, data: dict) -> None:
-    reason = reason if len(reason) <= ERROR_MAX else reason[: ERROR_MAX - 1] + "…"
+def fail(clip: Clip, reason: str, *, where: dict, actor: str = "") -> bool:
+    """End the cut with `reason` (a sentence the owner reads) while `where` still
+    holds, and tell the owner; False when an edit or a new request came first (then
+    nobody needs to hear this)."""
+    reason = sentence(reason, ERROR_MAX)
     with transaction.atomic():
-        failed = still_claimed(clip.pk, start_time, end_time).update(
-            extraction_status=ExtractionStatus.FAILED, extraction_error=reason
-        )
-        if failed:  # an edit made meanwhile already asked for a new cut: nobody needs to hear this
+        failed = CUTS.transition(
+            clip.pk, FAILED, source=[EXTRACTING], where=where, actor=actor, reason=reason,
+            extraction_error=reason,
+        )  # fmt: skip
+        if failed:
             notify(
                 clip.game.owner_id,
                 NotificationType.EXTRACTION_FAILED,
                 "Could not cut a clip",
                 reason,
-                data=data,
+                data={"clip_id": clip.pk, "game_id": clip.game_id, "task_id": task_id(clip.pk)},
             )
+    return failed
 
 
-def _cut(clip: Clip, target: Path, folder: Path) -> float:
+def _cut(clip: Clip, target: Path, folder: Path, heart: Heartbeat) -> float:
     """Write the clip to `target`; return its file_lead_in."""
     game = clip.game
     if not game.video_key:
@@ -230,7 +290,7 @@ def _cut(clip: Clip, target: Path, folder: Path) -> float:
         raise ExtractionError("The game's video is missing from storage, so this clip cannot be cut.")
     source = store.read_location(game.video_key)
     cut = plan_cut(source, clip.start_time, clip.end_time)
-    report = partial(_report_progress, clip, cut.duration)
+    report = partial(_report_progress, clip, heart, cut.duration)
     try:
         run_ffmpeg(ffmpeg_command(source, cut, target), folder, report)
     except ExtractionError:
@@ -264,11 +324,12 @@ def _delete_quietly(key: str) -> None:
         log.exception("Could not delete the clip file %s", key)
 
 
-def _report_progress(clip: Clip, duration: float, done: float) -> None:
+def _report_progress(clip: Clip, heart: Heartbeat, duration: float, done: float) -> None:
     percent = max(0.0, min(100.0, 100.0 * done / duration)) if duration > 0 else 100.0
+    heart.progress = percent
     send_progress(
         clip.game.owner_id,
-        f"extract_{clip.pk}",
+        task_id(clip.pk),
         percent,
         clip.label,
         type=NotificationType.EXTRACTION_PROGRESS,

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from videoeditor.pipeline import StepEvent
+
 
 class GameType(models.TextChoices):
     HOME = "home", "Home"
@@ -113,11 +115,19 @@ class Clip(models.Model):
     # seconds before the marked start (0 when re-encoded). Edits are relative to start_time.
     file_lead_in = models.FloatField(default=0.0)
     extraction_error = models.CharField(max_length=500, blank=True)
+    # The cut as a durable job (see games/extraction.py): who cuts it, how often it was
+    # taken on or queued again, and when; the sweeper reads these.
+    extraction_attempts = models.PositiveIntegerField(default=0, help_text="times a worker took the cut on")
+    extraction_requeues = models.PositiveIntegerField(default=0, help_text="times queued again unclaimed")
+    extraction_worker = models.CharField(max_length=200, blank=True)
+    extraction_queued_at = models.DateTimeField(null=True, blank=True)
+    extraction_started_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["start_time"]
+        indexes = [models.Index(fields=["extraction_status", "extraction_queued_at"])]
         constraints = [
             models.UniqueConstraint(fields=["game", "end_time"], name="one_clip_per_game_end_time"),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="clip_rating_1_to_5"),
@@ -144,6 +154,12 @@ class Clip(models.Model):
         """What messages call the clip: its name, or where it starts when it has none yet."""
         minutes, seconds = divmod(int(self.start_time), 60)
         return self.display_name or f"The clip at {minutes}:{seconds:02d}"
+
+
+class ExtractionEvent(StepEvent):
+    """Every step of a clip's cut, with its reason."""
+
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="extraction_events")
 
 
 class UploadMode(models.TextChoices):
@@ -195,3 +211,9 @@ class UploadSession(models.Model):
         if number < self.part_count:
             return self.part_size
         return self.size - self.part_size * (self.part_count - 1)
+
+
+class UploadEvent(StepEvent):
+    """Every step of an upload session, with its reason."""
+
+    session = models.ForeignKey(UploadSession, on_delete=models.CASCADE, related_name="events")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from games import extraction
+from games.sweeper import sweep_extractions
 from games.uploads import abort_abandoned
 
 
@@ -18,3 +19,8 @@ def cleanup_abandoned_uploads() -> int:
 def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None:
     """Queued by games.extraction.request_extraction; the times are those it claimed."""
     return extraction.extract_clip(clip_id, start_time, end_time)
+
+
+def sweep_stale_extractions() -> list[str]:
+    """Scheduled every minute (see migration 0006)."""
+    return sweep_extractions()

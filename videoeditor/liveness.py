@@ -8,6 +8,8 @@ a moment is harmless: the sweeper only acts on a key that stayed gone for a whol
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 
@@ -29,6 +31,11 @@ def client() -> redis.Redis:
                 settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
             )
         return _client
+
+
+def worker_id() -> str:
+    """This process, as heartbeats and events name it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _key(job_id: str, what: str) -> str:

@@ -267,6 +267,14 @@ UPSCALE_ON_CPU = read.bool("UPSCALE_ON_CPU", default=False)
 
 # --- Media tools ----------------------------------------------------------------
 FFMPEG_BINARY = read.str("FFMPEG_BINARY", default="") or media_tools.find_ffmpeg()
+# --- Clip cuts (the same durable-job rules as exports; see games/extraction.py) ---------
+# A cut whose worker died is queued again until it has had this many attempts.
+EXTRACTION_MAX_ATTEMPTS = read.int("EXTRACTION_MAX_ATTEMPTS", default=3, minimum=1)
+# A cut no worker picked up in this long is queued once more, then failed.
+EXTRACTION_STALE_MINUTES = read.int("EXTRACTION_STALE_MINUTES", default=10, minimum=1)
+# A cutting worker refreshes its Redis liveness key well within this many seconds.
+EXTRACTION_HEARTBEAT_SECONDS = read.int("EXTRACTION_HEARTBEAT_SECONDS", default=30, minimum=2)
+
 
 # --- Auth and API -----------------------------------------------------------------
 LOGIN_URL = "login"
