@@ -91,7 +91,7 @@ def decode(body: bytes) -> str:
     except UnicodeDecodeError:
         pass
     errors = []
-    for number, line in enumerate(re.split(rb"\r\n|\r|\n", body), start=1):
+    for number, line in enumerate(re.split(_LINE_BREAK.pattern.encode(), body), start=1):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:

@@ -7,15 +7,11 @@ import pytest
 from games.models import Clip
 from games.tsv import format_time, parse_time
 from tests.games.clipping import add
+from tests.games.tsv_files import HEADER as TSV_HEADER
+from tests.games.tsv_files import upload
 
 pytestmark = pytest.mark.django_db
-HEADER = "start_time\trating\ttags\tclip_name\tclip_duration\tnotes\n"
-
-
-def upload(api, game, text: str):
-    return api.generic(
-        "POST", f"/api/games/{game.id}/clips.tsv", text.encode(), content_type="text/tab-separated-values"
-    )
+HEADER = TSV_HEADER + "\n"
 
 
 @pytest.mark.parametrize(

@@ -8,15 +8,9 @@ import random
 import pytest
 
 from games.models import Clip
+from tests.games.tsv_files import HEADER, upload
 
 pytestmark = pytest.mark.django_db
-HEADER = "start_time\trating\ttags\tclip_name\tclip_duration\tnotes"
-
-
-def upload(api, game, body: bytes):
-    return api.generic(
-        "POST", f"/api/games/{game.id}/clips.tsv", body, content_type="text/tab-separated-values"
-    )
 
 
 @pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"], ids=["mac", "windows", "unix"])

@@ -8,16 +8,11 @@ from pathlib import Path
 import pytest
 
 from games.models import Clip, Game
+from tests.games.tsv_files import upload
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
 FIELDS = ("start_time", "end_time", "rating", "tags", "name", "notes")
-
-
-def upload(api, game: Game, body: bytes):
-    return api.generic(
-        "POST", f"/api/games/{game.id}/clips.tsv", body, content_type="text/tab-separated-values"
-    )
 
 
 def clips_of(game: Game) -> list[tuple]:
