@@ -32,10 +32,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationSequence, NotificationType
+from videoeditor.text import ellipsize
 
 log = logging.getLogger(__name__)
 
 PROGRESS_MIN_INTERVAL = 0.25  # seconds: at most ~4 progress messages a second per task
+TITLE_MAX = Notification._meta.get_field("title").max_length
 _DEFAULT = object()
 
 
@@ -54,8 +56,8 @@ def _validated(
         kind = NotificationType(type)
     except ValueError:
         raise InvalidNotification(f"{type!r} is not a notification type.") from None
-    if not title or len(title) > 200:
-        raise InvalidNotification("A notification needs a title of at most 200 characters.")
+    if not title:
+        raise InvalidNotification("A notification needs a title.")
     if not isinstance(message, str):
         raise InvalidNotification("A notification's message must be text.")
     if not isinstance(data, dict):
@@ -137,9 +139,16 @@ def notify(
     progress: float | None = None,
     dismissible: bool = True,
     auto_dismiss_ms: int | object | None = _DEFAULT,
-) -> Notification:
-    """Store a notification for `user` and push it after the transaction commits."""
+) -> Notification | None:
+    """Store a notification for `user` and push it after the transaction commits.
+
+    Titles often carry user text (file names, project names): they are shortened
+    to fit, never refused. A notification that cannot be stored is logged and
+    None returned: it reports an action, it must never undo or fail one (callers
+    often notify after their own transaction has committed). Invalid arguments
+    are a bug in the caller and still raise."""
     data, actions = data or {}, actions or []
+    title = ellipsize(title, TITLE_MAX)
     kind = _validated(type, title, message, data, actions, progress)
     if kind.is_progress:
         raise InvalidNotification("Progress is ephemeral: use send_progress().")
@@ -153,9 +162,14 @@ def notify(
         "dismissible": dismissible,
         "auto_dismiss_ms": kind.default_auto_dismiss_ms if auto_dismiss_ms is _DEFAULT else auto_dismiss_ms,
     }
-    with transaction.atomic():
-        notification = _store(user_id, kind, **fields)
-        transaction.on_commit(partial(_push, user_id, notification.to_message()))
+    try:
+        # A savepoint inside the caller's transaction: a failure here leaves it usable.
+        with transaction.atomic():
+            notification = _store(user_id, kind, **fields)
+            transaction.on_commit(partial(_push, user_id, notification.to_message()))
+    except Exception:
+        log.exception("Could not store a notification for user %s: %s", user_id, title)
+        return None
     return notification
 
 
@@ -168,7 +182,7 @@ def broadcast(
     actions: list[dict] | None = None,
     users: Iterable | None = None,
     auto_dismiss_ms: int | object | None = _DEFAULT,
-) -> list[Notification]:
+) -> list[Notification | None]:
     """Notify every active user (or `users`): one stored row per user, so each
     has their own seq, read state and replay."""
     recipients = users if users is not None else get_user_model().objects.filter(is_active=True)
@@ -211,7 +225,8 @@ progress_throttle = _ProgressThrottle(PROGRESS_MIN_INTERVAL)
 def progress_message(
     task_id: str, progress: float, message: str, type: str, title: str, data: dict | None
 ) -> dict[str, Any]:
-    kind = _validated(type, title or "Working", message, data or {}, [], progress)
+    title = ellipsize(title or "Working", TITLE_MAX)
+    kind = _validated(type, title, message, data or {}, [], progress)
     if not kind.is_progress:
         raise InvalidNotification(f"{type!r} is not a progress type.")
     return {
@@ -219,7 +234,7 @@ def progress_message(
         "seq": None,
         "type": kind.value,
         "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "title": title or "Working",
+        "title": title,
         "message": message,
         "data": {**(data or {}), "task_id": task_id},
         "progress": round(float(progress), 1),
