@@ -28,3 +28,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# JSON under /api/, Django's pages elsewhere (only used with DEBUG off).
+handler404 = "videoeditor.error_views.not_found"
+handler500 = "videoeditor.error_views.server_error"
