@@ -7,6 +7,21 @@ from rest_framework.test import APIClient
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache (failed sign-in counts) lives in Redis for the whole run: each test
+    starts with none. Only the cache's keys go; the channel layer and the task queue
+    share that Redis."""
+    import redis
+    from django.conf import settings
+
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    with redis.Redis.from_url(settings.REDIS_URL) as server:
+        keys = list(server.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            server.delete(*keys)
+
+
 @pytest.fixture
 def alice(db):
     return get_user_model().objects.create_user("alice", "alice@example.com", PASSWORD)

@@ -6,4 +6,5 @@ class VideoeditorConfig(AppConfig):
     verbose_name = "Video editor"
 
     def ready(self) -> None:
-        from videoeditor import checks  # noqa: F401  (registers the system checks)
+        # Registers the system checks, and the counting of failed sign-ins.
+        from videoeditor import checks, login_throttle  # noqa: F401

@@ -152,6 +152,17 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Django's cache (login throttling counters) on the same Redis, so every web
+# process sees the same counts. A cache-only prefix: nothing else shares its keys.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_PREFIX}:cache",
+        "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+    }
+}
+
 # django-q2: one site prefix shared by every cluster, one queue per cluster
 # name. `Q_CLUSTER_NAME=gpu python manage.py qcluster` starts the gpu cluster.
 Q_TIMEOUT = read.int("Q_TIMEOUT", default=3600)
@@ -286,6 +297,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Failed sign-ins allowed per account and per client address within a window that
+# opens at the first failure; past either, /login/ and /api/auth/token refuse
+# attempts with 429 until the window ends (videoeditor/login_throttle.py).
+LOGIN_FAILURES_PER_ACCOUNT = read.int("LOGIN_FAILURES_PER_ACCOUNT", default=5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = read.int("LOGIN_FAILURES_PER_ADDRESS", default=20, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = read.int("LOGIN_FAILURE_WINDOW_SECONDS", default=300, minimum=1)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with a WWW-Authenticate

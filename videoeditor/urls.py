@@ -2,11 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from exports import views as export_views
 from games import views as game_views
-from videoeditor import api, views
+from videoeditor import api, login_throttle, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,11 +15,11 @@ urlpatterns = [
     path("projects/<int:project_id>/", export_views.project_framing, name="project-framing"),
     path("projects/<int:project_id>/overlay/", export_views.project_overlay, name="project-overlay-page"),
     path("gallery/", export_views.gallery, name="gallery"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", login_throttle.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/health", api.HealthView.as_view(), name="api-health"),
-    path("api/auth/token", ObtainAuthToken.as_view(), name="api-token"),
+    path("api/auth/token", login_throttle.ObtainAuthTokenView.as_view(), name="api-token"),
     path("api/me", api.MeView.as_view(), name="api-me"),
     path("api/", include("games.urls")),
     path("api/", include("exports.urls")),

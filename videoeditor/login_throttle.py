@@ -1,0 +1,199 @@
+"""Login throttling: failed sign-ins are counted per account and per client address,
+in the Redis cache shared by every web process, and past a limit further attempts
+are refused (429 with Retry-After) until the window that began at the first failure
+ends.
+
+Counters are atomic INCRs rather than DRF's SimpleRateThrottle history list: that
+list is read, extended and written back, so guesses sent in parallel overwrite each
+other's entries and count as one. Only failures count, so a person who signs in
+correctly is never slowed down by their own successes, and failures on other
+accounts from other addresses never block them. Every failed `authenticate()` is
+counted (the signal below), whichever form or endpoint made it; the sign-in page and
+the token endpoint refuse attempts over the limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
+from django.core.cache import cache
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from rest_framework import exceptions
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import BaseThrottle
+
+
+@dataclass(frozen=True)
+class _Counter:
+    scope: str
+    ident: str
+    limit: int
+    refusal: str
+
+    @property
+    def key(self) -> str:
+        # Hashed: usernames may hold any character and any length; cache keys should not.
+        digest = hashlib.sha256(self.ident.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+        return f"login-failures:{self.scope}:{digest}"
+
+    @property
+    def started_key(self) -> str:
+        return f"{self.key}:started"
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address failures are counted against. REMOTE_ADDR only: uvicorn's
+    --proxy-headers already sets it from a trusted proxy's X-Forwarded-For, and a
+    header the client writes itself must not pick its own counter. An IPv6 client
+    usually holds a whole /64, so that is one address here."""
+    raw = request.META.get("REMOTE_ADDR") or ""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _counters(address: str | None, username: str) -> list[_Counter]:
+    counters = [
+        _Counter(
+            "account",
+            username.casefold(),
+            settings.LOGIN_FAILURES_PER_ACCOUNT,
+            "Too many failed sign-ins for this account.",
+        )
+    ]
+    if address:
+        counters.append(
+            _Counter(
+                "address",
+                address,
+                settings.LOGIN_FAILURES_PER_ADDRESS,
+                "Too many failed sign-ins from your network.",
+            )
+        )
+    return counters
+
+
+@dataclass(frozen=True)
+class Refusal:
+    retry_after: int  # whole seconds, at least 1
+    sentence: str
+
+
+def refusal(address: str | None, username: str) -> Refusal | None:
+    """Why a sign-in attempt is refused now, or None when it may go ahead."""
+    counters = _counters(address, username)
+    stored = cache.get_many([k for c in counters for k in (c.key, c.started_key)])
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    worst = None
+    for counter in counters:
+        if stored.get(counter.key, 0) < counter.limit:
+            continue
+        started = stored.get(counter.started_key, time.time())
+        wait = max(1, math.ceil(started + window - time.time()))
+        if worst is None or wait > worst[0]:
+            worst = (wait, counter.refusal)
+    if worst is None:
+        return None
+    wait, reason = worst
+    minutes = math.ceil(wait / 60)
+    when = f"{minutes} minute{'s' if minutes != 1 else ''}" if wait > 60 else f"{wait} seconds"
+    return Refusal(wait, f"{reason} Try again in {when}.")
+
+
+def record_failure(address: str | None, username: str) -> None:
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    for counter in _counters(address, username):
+        # The first failure opens the window; both keys expire with it.
+        if cache.add(counter.started_key, time.time(), timeout=window):
+            cache.set(counter.key, 0, timeout=window)
+        try:
+            cache.incr(counter.key)
+        except ValueError:  # the window closed between the two calls: a new one opens
+            cache.set(counter.key, 1, timeout=window)
+
+
+def forget_account_failures(username: str) -> None:
+    """A correct password clears the account's count (never the address's: one valid
+    account must not buy an address more guesses at others)."""
+    counter = _counters(None, username)[0]
+    cache.delete_many([counter.key, counter.started_key])
+
+
+@receiver(user_login_failed, dispatch_uid="login_throttle.count_failure")
+def _count_failure(sender, credentials: dict, request=None, **kwargs) -> None:
+    username = credentials.get("username")
+    if not isinstance(username, str) or not username:
+        return
+    record_failure(client_address(request) if request is not None else None, username)
+
+
+def _posted_username(data) -> str:
+    value = data.get("username") if isinstance(data, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+class LoginFailureThrottle(BaseThrottle):
+    """DRF's throttle hook for the token endpoint (and the 429 in its schema)."""
+
+    refused: Refusal | None = None
+
+    def allow_request(self, request, view) -> bool:
+        self.refused = refusal(client_address(request), _posted_username(request.data))
+        return self.refused is None
+
+    def wait(self) -> float | None:
+        return self.refused.retry_after if self.refused else None
+
+
+class ObtainAuthTokenView(ObtainAuthToken):
+    """POST /api/auth/token, with failed attempts throttled."""
+
+    throttle_classes = [LoginFailureThrottle]
+
+    def check_throttles(self, request) -> None:
+        # DRF's own loop would answer with its generic sentence; ours names the reason.
+        throttle = LoginFailureThrottle()
+        if not throttle.allow_request(request, self):
+            refused = exceptions.Throttled(throttle.wait())
+            refused.detail = exceptions.ErrorDetail(throttle.refused.sentence, code=refused.default_code)
+            raise refused
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        forget_account_failures(_posted_username(request.data))
+        return response
+
+
+class LoginView(auth_views.LoginView):
+    """/login/, with failed attempts throttled: over the limit the page shows the
+    sentence, with 429 and Retry-After, and the password is not checked."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        refused = refusal(client_address(request), _posted_username(request.POST))
+        if refused is None:
+            return super().post(request, *args, **kwargs)
+        # An unbound form: a bound one would check the password when the page reads its errors.
+        form = self.get_form_class()(request, initial={"username": _posted_username(request.POST)})
+        context = self.get_context_data(form=form, refusal=refused.sentence)
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
+
+    def form_valid(self, form) -> HttpResponse:
+        forget_account_failures(form.get_user().get_username())
+        return super().form_valid(form)
