@@ -4,6 +4,7 @@ another user's game or upload is a 404."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import transaction
 from django.db.models import Prefetch
@@ -385,6 +386,9 @@ class ClipsTSV(APIView):
             if not isinstance(text, str):
                 raise clips.ClipError(400, 'Send a TSV file, or its text in a JSON field "tsv".')
             written = clips.upsert_clips(game, tsv.parse_clips(game, text), delete_missing=False)
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
+            raise clips.ClipError(413, f"A TSV file is at most {limit:.1f} MB; this one is larger.") from None
         except tsv.TSVError as error:
             return Response(
                 {

@@ -107,3 +107,14 @@ def test_a_json_body_without_tsv_text_is_refused(alice_api, match, payload):
 
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+def test_a_file_too_large_to_read_is_refused_with_a_sentence(alice_api, match, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = HEADER + "\n" + "1:00\t4\t\t\t15\tx\n" * 100
+
+    response = upload(alice_api, match, body)
+
+    assert response.status_code == 413
+    assert "TSV" in response.json()["detail"]
+    assert not Clip.objects.exists()
