@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from django.conf import settings
@@ -26,24 +27,36 @@ class NeverCacheAPIMiddleware:
 
 class JSONBodyLimitMiddleware:
     """Refuse oversized JSON bodies before anything parses them (DRF reads the
-    stream itself, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE). Uploads are not JSON."""
+    stream itself, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE). Uploads are not JSON.
+
+    A chunked body (Transfer-Encoding: chunked, no Content-Length) would look
+    empty to DRF, which reads nothing without a length: it is read here, at most
+    one byte past the limit, and its length declared."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.content_type == "application/json":
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
             limit = settings.API_JSON_MAX_BYTES
+            declared = request.META.get("CONTENT_LENGTH")
+            if declared:
+                try:
+                    length = int(declared)
+                except ValueError:
+                    length = 0
+            else:
+                body = request.read(limit + 1)
+                length = len(body)
+                if length <= limit:
+                    # What HttpRequest.body itself does after reading: later readers see it all.
+                    request._body = body
+                    request._stream = io.BytesIO(body)
+                    request.META["CONTENT_LENGTH"] = str(length)
             if length > limit:
+                size = f"{length / 2**20:.1f} MB" if declared else "over that size"
                 return JsonResponse(
-                    {
-                        "detail": f"The request is {length / 2**20:.1f} MB; JSON requests are limited to "
-                        f"{limit / 2**20:.0f} MB."
-                    },
+                    {"detail": f"JSON requests are limited to {limit / 2**20:.0f} MB; this one is {size}."},
                     status=413,
                 )
         return self.get_response(request)
