@@ -9,9 +9,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,6 +38,7 @@ from games.objects import object_store
 from games.serializers import ClipSerializer
 from games.streaming import ranged_file_response
 from videoeditor.fields import id_from_query
+from videoeditor.schema import RANGE, VIDEO_FILE, conflict, errors
 from videoeditor.versioning import required_version
 
 
@@ -80,7 +80,9 @@ class ProjectList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer}, tags=["projects"]
+        request=ProjectCreateSerializer,
+        responses={201: ProjectDetailSerializer, **errors(404, 409)},
+        tags=["projects"],
     )
     def post(self, request: Request) -> Response:
         data = valid(ProjectCreateSerializer, request.data)
@@ -94,7 +96,11 @@ class ProjectDetail(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         return Response(ProjectDetailSerializer(owned_project(request, project_id)).data)
 
-    @extend_schema(request=ProjectChangeSerializer, responses=ProjectDetailSerializer, tags=["projects"])
+    @extend_schema(
+        request=ProjectChangeSerializer,
+        responses={200: ProjectDetailSerializer, 409: conflict(ProjectSerializer)},
+        tags=["projects"],
+    )
     def patch(self, request: Request, project_id: int) -> Response:
         project = owned_project(request, project_id)
         version, changes = versioned_changes(request, ProjectChangeSerializer)
@@ -123,7 +129,22 @@ class ProjectOpened(APIView):
 
 
 class PreviewClips(APIView):
-    @extend_schema(request=ClipFilterSerializer, responses=OpenApiTypes.OBJECT, tags=["projects"])
+    @extend_schema(
+        request=ClipFilterSerializer,
+        responses={
+            200: inline_serializer(
+                "ClipPreview",
+                {
+                    "count": serializers.IntegerField(),
+                    "total_duration": serializers.FloatField(),
+                    "suggested_name": serializers.CharField(),
+                    "clips": ClipSerializer(many=True),
+                },
+            ),
+            **errors(404),
+        },
+        tags=["projects"],
+    )
     def post(self, request: Request) -> Response:
         data = valid(ClipFilterSerializer, request.data)
         clips = projects.matching_clips(request.user, data["game_ids"], data["min_rating"], data["tags"])
@@ -140,7 +161,11 @@ class PreviewClips(APIView):
 
 
 class FromClips(APIView):
-    @extend_schema(request=FromClipsSerializer, responses={201: ProjectDetailSerializer}, tags=["projects"])
+    @extend_schema(
+        request=FromClipsSerializer,
+        responses={201: ProjectDetailSerializer, **errors(404, 409)},
+        tags=["projects"],
+    )
     def post(self, request: Request) -> Response:
         data = valid(FromClipsSerializer, request.data)
         if data.get("clip_ids"):
@@ -161,7 +186,9 @@ class ProjectClips(APIView):
         return Response(ProjectClipSerializer(project.project_clips.all(), many=True).data)
 
     @extend_schema(
-        request=AddClipsSerializer, responses={201: ProjectClipSerializer(many=True)}, tags=["projects"]
+        request=AddClipsSerializer,
+        responses={201: ProjectClipSerializer(many=True), **errors(409)},
+        tags=["projects"],
     )
     def post(self, request: Request, project_id: int) -> Response:
         project = owned_project(request, project_id)
@@ -185,7 +212,11 @@ class ProjectClipOrder(APIView):
 
 
 class ProjectClipDetail(APIView):
-    @extend_schema(request=FramingChangeSerializer, responses=ProjectClipSerializer, tags=["projects"])
+    @extend_schema(
+        request=FramingChangeSerializer,
+        responses={200: ProjectClipSerializer, 409: conflict(ProjectClipSerializer)},
+        tags=["projects"],
+    )
     def patch(self, request: Request, project_id: int, project_clip_id: int) -> Response:
         project_clip = owned_project_clip(request, project_id, project_clip_id)
         version, changes = versioned_changes(request, FramingChangeSerializer)
@@ -204,7 +235,11 @@ class ProjectOverlay(APIView):
     def get(self, request: Request, project_id: int) -> Response:
         return Response(OverlaySerializer(owned_project(request, project_id).overlay).data)
 
-    @extend_schema(request=OverlayChangeSerializer, responses=OverlaySerializer, tags=["projects"])
+    @extend_schema(
+        request=OverlayChangeSerializer,
+        responses={200: OverlaySerializer, 409: conflict(OverlaySerializer)},
+        tags=["projects"],
+    )
     def put(self, request: Request, project_id: int) -> Response:
         project = owned_project(request, project_id)
         version, changes = versioned_changes(request, OverlayChangeSerializer)
@@ -258,7 +293,11 @@ def video_file(request: Request, video, filename: str):
 
 
 class DownloadFile(APIView):
-    @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY, 302: None}, tags=["gallery"])
+    @extend_schema(
+        parameters=[RANGE, OpenApiParameter("download", int, description="1: as an attachment")],
+        responses=VIDEO_FILE,
+        tags=["gallery"],
+    )
     def get(self, request: Request, video_id: int):
         video = get_object_or_404(owned_videos(request), pk=video_id)
         return video_file(request, video, f"{video.project.name[:80]} v{video.version}.mp4")
@@ -267,7 +306,11 @@ class DownloadFile(APIView):
 class WorkingVideoFile(APIView):
     """The project's current framed video (what the overlay editor plays)."""
 
-    @extend_schema(responses={(200, "video/mp4"): OpenApiTypes.BINARY, 302: None}, tags=["projects"])
+    @extend_schema(
+        parameters=[RANGE, OpenApiParameter("download", int, description="1: as an attachment")],
+        responses=VIDEO_FILE,
+        tags=["projects"],
+    )
     def get(self, request: Request, project_id: int):
         project = owned_project(request, project_id)
         if project.working_video is None:
@@ -291,7 +334,11 @@ def job_response(jobs_list, status: int = 200, many: bool = False) -> Response:
 
 
 class ExportList(APIView):
-    @extend_schema(request=ExportSubmitSerializer, responses={202: ExportJobSerializer}, tags=["exports"])
+    @extend_schema(
+        request=ExportSubmitSerializer,
+        responses={202: ExportJobSerializer, **errors(404, 409)},
+        tags=["exports"],
+    )
     def post(self, request: Request) -> Response:
         """Queue an export; 202 at once, the work runs in a worker."""
         data = valid(ExportSubmitSerializer, request.data)
@@ -324,7 +371,7 @@ class ExportDetail(APIView):
     def get(self, request: Request, job_id: str) -> Response:
         return job_response(get_object_or_404(jobs.jobs_of(request.user), pk=job_id))
 
-    @extend_schema(responses={200: ExportJobSerializer, 409: OpenApiTypes.OBJECT}, tags=["exports"])
+    @extend_schema(responses={200: ExportJobSerializer, **errors(409)}, tags=["exports"])
     def delete(self, request: Request, job_id: str) -> Response:
         """Cancel: a pending export at once; a rendering one stops within seconds."""
         job = get_object_or_404(jobs.jobs_of(request.user), pk=job_id)

@@ -62,8 +62,9 @@ class ProjectSerializer(serializers.ModelSerializer):
     exported = serializers.SerializerMethodField()
     has_working_video = serializers.SerializerMethodField()
     has_final_video = serializers.SerializerMethodField()
-    working_video = RenderedVideoSerializer(read_only=True)
-    final_video = RenderedVideoSerializer(read_only=True)
+    # null until the project's first framing (working) or overlay (final) export
+    working_video = RenderedVideoSerializer(read_only=True, allow_null=True)
+    final_video = RenderedVideoSerializer(read_only=True, allow_null=True)
     games = serializers.SerializerMethodField()
     group_label = serializers.SerializerMethodField()
     automatic = serializers.SerializerMethodField(help_text="made by the 5-star rule")

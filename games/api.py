@@ -36,6 +36,7 @@ from games.serializers import (
 from games.signals import game_delete_blockers
 from games.streaming import ranged_file_response
 from notifications.service import send_change
+from videoeditor.schema import RANGE, VIDEO_FILE, conflict, errors
 from videoeditor.versioning import required_version, update_versioned
 
 EDITABLE_FIELDS = ("name", "opponent_name", "game_date", "game_type", "tournament_name")
@@ -82,7 +83,7 @@ class GameDetail(APIView):
 
     @extend_schema(
         request=GameSerializer,
-        responses={200: GameSerializer, 409: OpenApiTypes.OBJECT},
+        responses={200: GameSerializer, 409: conflict(GameSerializer)},
         tags=["games"],
         description="Send the `version` you last read; a stale one gets 409 with the current game.",
     )
@@ -96,7 +97,7 @@ class GameDetail(APIView):
         send_change(request.user, "game", game.pk, "updated")
         return Response(GameSerializer(fresh).data)
 
-    @extend_schema(responses={204: None, 409: OpenApiTypes.OBJECT}, tags=["games"])
+    @extend_schema(responses={204: None, **errors(409)}, tags=["games"])
     def delete(self, request: Request, game_id: int) -> Response:
         game = owned_game(request, game_id)
         if game.active_uploads:
@@ -135,7 +136,20 @@ class UploadURL(APIView):
             OpenApiParameter("size", int, required=True),
             OpenApiParameter("content_type", str, required=True),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses={
+            200: inline_serializer(
+                "UploadTarget",
+                {
+                    "direct": serializers.BooleanField(),
+                    "method": serializers.CharField(),
+                    "upload_url": serializers.CharField(),
+                    "headers": serializers.DictField(child=serializers.CharField()),
+                    "video_filename": serializers.CharField(),
+                    "expires_in": serializers.IntegerField(allow_null=True),
+                },
+            ),
+            **errors(409, 413, 415),
+        },
         tags=["uploads"],
     )
     def get(self, request: Request, game_id: int) -> Response:
@@ -147,7 +161,9 @@ class UploadURL(APIView):
 
 
 class ConfirmVideo(APIView):
-    @extend_schema(request=ConfirmSerializer, responses=GameSerializer, tags=["uploads"])
+    @extend_schema(
+        request=ConfirmSerializer, responses={200: GameSerializer, **errors(409, 422, 502)}, tags=["uploads"]
+    )
     def post(self, request: Request, game_id: int) -> Response:
         game = owned_game(request, game_id)
         body = ConfirmSerializer(data=request.data)
@@ -161,7 +177,7 @@ class GameVideo(APIView):
     """GET: play the video (Range requests locally, a presigned URL on S3).
     PUT: the fallback upload, raw body or multipart form, streamed to storage."""
 
-    @extend_schema(responses={(200, "video/*"): OpenApiTypes.BINARY, 302: None}, tags=["games"])
+    @extend_schema(parameters=[RANGE], responses=VIDEO_FILE, tags=["games"])
     def get(self, request: Request, game_id: int):
         game = owned_game(request, game_id)
         if not game.video_key:
@@ -174,7 +190,7 @@ class GameVideo(APIView):
     @extend_schema(
         request={"application/octet-stream": OpenApiTypes.BINARY, "video/*": OpenApiTypes.BINARY},
         parameters=[OpenApiParameter("filename", str, description="shown to the user (raw bodies)")],
-        responses=GameSerializer,
+        responses={200: GameSerializer, **errors(409, 411, 413, 415, 422, 502)},
         tags=["uploads"],
     )
     def put(self, request: Request, game_id: int) -> Response:
@@ -206,7 +222,21 @@ class GameVideo(APIView):
 
 class UploadList(APIView):
     @extend_schema(
-        request=UploadAnnounceSerializer, responses={201: UploadSummarySerializer}, tags=["uploads"]
+        request=UploadAnnounceSerializer,
+        responses={
+            201: inline_serializer(
+                "UploadStarted",
+                {
+                    "upload_id": serializers.UUIDField(),
+                    "key": serializers.CharField(),
+                    "part_size": serializers.IntegerField(),
+                    "part_count": serializers.IntegerField(),
+                    "direct": serializers.BooleanField(),
+                },
+            ),
+            **errors(409, 413, 415),
+        },
+        tags=["uploads"],
     )
     def post(self, request: Request, game_id: int) -> Response:
         game = owned_game(request, game_id)
@@ -239,7 +269,14 @@ class UploadDetail(APIView):
 
 
 class UploadParts(APIView):
-    @extend_schema(responses=PartSerializer(many=True), tags=["uploads"], summary="Parts already stored")
+    @extend_schema(
+        responses={
+            200: inline_serializer("StoredParts", {"parts": PartSerializer(many=True)}),
+            **errors(400),
+        },
+        tags=["uploads"],
+        summary="Parts already stored",
+    )
     def get(self, request: Request, game_id: int, upload_id) -> Response:
         _, session = owned_upload(request, game_id, upload_id)
         parts = uploads.list_parts(session)
@@ -247,7 +284,9 @@ class UploadParts(APIView):
 
 
 class UploadPartURL(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["uploads"], summary="Where to PUT part n")
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, **errors(400)}, tags=["uploads"], summary="Where to PUT part n"
+    )
     def get(self, request: Request, game_id: int, upload_id, number: int) -> Response:
         _, session = owned_upload(request, game_id, upload_id)
         return Response(uploads.part_upload(session, number))
@@ -257,7 +296,9 @@ class UploadPart(APIView):
     """PUT a part's bytes (local storage; on S3 parts go straight to the bucket)."""
 
     @extend_schema(
-        request={"application/octet-stream": OpenApiTypes.BINARY}, responses=PartSerializer, tags=["uploads"]
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={200: PartSerializer, **errors(411)},
+        tags=["uploads"],
     )
     def put(self, request: Request, game_id: int, upload_id, number: int) -> Response:
         _, session = owned_upload(request, game_id, upload_id)
@@ -271,7 +312,9 @@ class UploadPart(APIView):
 
 
 class CompleteUpload(APIView):
-    @extend_schema(request=CompleteSerializer, responses=GameSerializer, tags=["uploads"])
+    @extend_schema(
+        request=CompleteSerializer, responses={200: GameSerializer, **errors(409, 422, 502)}, tags=["uploads"]
+    )
     def post(self, request: Request, game_id: int, upload_id) -> Response:
         _, session = owned_upload(request, game_id, upload_id)
         body = CompleteSerializer(data=request.data)
@@ -340,7 +383,7 @@ class ClipDetail(APIView):
 
     @extend_schema(
         request=ClipInputSerializer,
-        responses={200: ClipSerializer, 409: OpenApiTypes.OBJECT},
+        responses={200: ClipSerializer, 409: conflict(ClipSerializer)},
         tags=["clips"],
         description="Send the `version` you last read (or If-Match); stale: 409 with the current clip.",
     )
@@ -371,7 +414,21 @@ class ClipsTSV(APIView):
 
     @extend_schema(
         request={"text/tab-separated-values": OpenApiTypes.STR},
-        responses={200: ClipSerializer(many=True), 400: OpenApiTypes.OBJECT},
+        responses={
+            200: ClipSerializer(many=True),
+            400: inline_serializer(
+                "TSVErrors",
+                {
+                    "detail": serializers.CharField(),
+                    "errors": inline_serializer(
+                        "TSVLineError",
+                        {"line": serializers.IntegerField(), "message": serializers.CharField()},
+                        many=True,
+                        required=False,
+                    ),
+                },
+            ),
+        },
         tags=["clips"],
         description="Clips with the same end_time as an existing clip update it; the others are added.",
     )

@@ -70,7 +70,8 @@ class NotificationList(generics.ListAPIView):
 
     @extend_schema(
         summary="Clear the history",
-        responses=inline_serializer("Cleared", {"deleted": serializers.IntegerField()}),
+        # 200 with the count, not a bare 204: the bell shows how many went.
+        responses={200: inline_serializer("Cleared", {"deleted": serializers.IntegerField()})},
         tags=["notifications"],
     )
     def delete(self, request: Request) -> Response:

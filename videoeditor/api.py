@@ -46,6 +46,9 @@ class HealthView(APIView):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # Blank for accounts made without one, so not documented as `format: email`.
+    email = serializers.CharField(read_only=True)
+
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email", "first_name", "last_name", "is_staff"]

@@ -313,7 +313,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the error answers every operation can give (videoeditor/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "videoeditor.schema.AutoSchema",
     # JSON with a nesting limit; forms as DRF's defaults have them.
     "DEFAULT_PARSER_CLASSES": [
         "videoeditor.parsers.JSONParser",
