@@ -5,7 +5,7 @@ too; seconds may have decimals), rating (1-5), tags (comma-separated; written by
 short name, read by short or long name in any case), clip_name (empty: derived),
 clip_duration (seconds, written with one decimal: "15.0"), notes.
 
-One clip per line, lines ending in LF, CRLF or CR. The file is written with no
+One clip per line, lines ending in LF, CRLF or CR; UTF-8, or UTF-16 with a BOM. The file is written with no
 quoting, as the earlier version of the product wrote it: tabs and line breaks in
 text become spaces. A field wholly wrapped in double quotes (as spreadsheets and
 this product's first exports wrote fields holding tabs, quotes or line breaks) is
@@ -14,6 +14,7 @@ unquoted on import; any other quote is text.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -87,6 +88,8 @@ def export_clips(game: Game) -> str:
 def decode(body: bytes) -> str:
     """An uploaded file as text, or TSVError naming each line that is not UTF-8."""
     try:
+        if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return body.decode("utf-16")  # Excel's "Unicode Text": tab-separated UTF-16
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass

@@ -118,3 +118,21 @@ def test_a_file_too_large_to_read_is_refused_with_a_sentence(alice_api, match, s
     assert response.status_code == 413
     assert "TSV" in response.json()["detail"]
     assert not Clip.objects.exists()
+
+
+def test_excels_unicode_text_is_read(alice_api, match):
+    body = f"{HEADER}\r\n1:00\t4\tGoal\t\t15\tcafé\r\n".encode("utf-16")
+
+    response = upload(alice_api, match, body)
+
+    assert response.status_code == 200, response.json()
+    assert Clip.objects.get().notes == "café"
+
+
+def test_a_broken_utf16_file_is_refused(alice_api, match):
+    body = f"{HEADER}\r\n".encode("utf-16") + b"\x00"
+
+    response = upload(alice_api, match, body)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["line"] == 1
