@@ -5,11 +5,11 @@ too; seconds may have decimals), rating (1-5), tags (comma-separated; written by
 short name, read by short or long name in any case), clip_name (empty: derived),
 clip_duration (seconds, written with one decimal: "15.0"), notes.
 
-One clip per line, lines ending in LF, CRLF or CR; UTF-8, or UTF-16 with a BOM. The file is written with no
-quoting, as the earlier version of the product wrote it: tabs and line breaks in
-text become spaces. A field wholly wrapped in double quotes (as spreadsheets and
-this product's first exports wrote fields holding tabs, quotes or line breaks) is
-unquoted on import; any other quote is text.
+One clip per line, lines ending in LF, CRLF or CR; UTF-8, or UTF-16 with a BOM.
+The file is written with no quoting, as the earlier version of the product wrote
+it: tabs and line breaks in text become spaces. A field wholly wrapped in double
+quotes (as spreadsheets and this product's first exports wrote fields holding
+tabs, quotes or line breaks) is unquoted on import; any other quote is text.
 """
 
 from __future__ import annotations
