@@ -43,7 +43,7 @@ def conflict(serializer: type[serializers.Serializer], name: str | None = None) 
     name = name or serializer.__name__.removesuffix("Serializer")
     return inline_serializer(
         f"{name}Conflict",
-        {"detail": serializers.CharField(), "current": serializer(read_only=True)},
+        {"detail": serializers.CharField(), "current": serializer()},
     )
 
 
