@@ -39,7 +39,6 @@ from games.serializers import ClipSerializer
 from games.streaming import ranged_file_response
 from videoeditor.fields import id_from_query
 from videoeditor.schema import RANGE, VIDEO_FILE, conflict, errors
-from videoeditor.schema import RANGE, VIDEO_FILE, conflict, errors
 from videoeditor.versioning import required_version
 
 

@@ -37,7 +37,6 @@ from games.signals import game_delete_blockers
 from games.streaming import ranged_file_response
 from notifications.service import send_change
 from videoeditor.schema import RANGE, VIDEO_FILE, conflict, errors
-from videoeditor.schema import RANGE, VIDEO_FILE, conflict, errors
 from videoeditor.versioning import required_version, update_versioned
 
 EDITABLE_FIELDS = ("name", "opponent_name", "game_date", "game_type", "tournament_name")
