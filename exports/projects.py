@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -279,13 +279,18 @@ def projects_of(owner):
     )
 
 
+GROUP_NAMES_SHOWN = 2  # past this many games, an undated group's label ends in "..."
+
+
 def group_label(games: list[Game]) -> str:
-    """One game: its name. Otherwise the season, year or span of years they share."""
+    """One game: its name. Otherwise the season, year or span of years they share;
+    games without dates are named, as the earlier version did ("Vs Alpha / Vs Bravo / ...")."""
     if len(games) == 1:
         return games[0].display_name
     dates = [g.game_date for g in games if g.game_date]
     if not dates:
-        return ""
+        names = [g.display_name for g in games[:GROUP_NAMES_SHOWN]]
+        return " / ".join(names + (["..."] if len(games) > GROUP_NAMES_SHOWN else []))
     years = {d.year for d in dates}
     seasons = {(SEASONS[d.month], d.year) for d in dates}
     if len(seasons) == 1:
@@ -306,7 +311,11 @@ def five_star_project(clip: Clip) -> Project | None:
     if not clip.game.video_width:
         return None  # nothing to frame yet
     name = clip.display_name or f"{clip.game.display_name} {clip.start_time:.0f} s"
-    return create_project(clip.game.owner, name, "9:16", [clip], auto_for_clip=clip)
+    try:
+        with transaction.atomic():
+            return create_project(clip.game.owner, name, "9:16", [clip], auto_for_clip=clip)
+    except IntegrityError:
+        return None  # made meanwhile by another request: one automatic project per clip
 
 
 def drop_five_star_project(clip: Clip) -> bool:

@@ -1,4 +1,5 @@
-"""What exports does when a clip changes (games sends clip_changed; see games/signals.py)."""
+"""What exports does when a clip changes or a game gets its video (games sends the
+signals; see games/signals.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from django.dispatch import receiver
 from exports.models import ACTIVE_STATUSES, ExportJob, ProjectClip
 from exports.projects import drop_five_star_project, five_star_project
 from games.extraction import request_extraction
-from games.signals import clip_changed, game_delete_blockers
+from games.models import Clip
+from games.signals import clip_changed, game_delete_blockers, video_ready
 
 
 @receiver(clip_changed)
@@ -27,6 +29,17 @@ def keep_projects_in_step(sender, clip, before, deleted: bool = False, **kwargs)
     )
     if moved and ProjectClip.objects.filter(clip=clip).exists():
         request_extraction(clip)  # its old file was invalidated; projects need the new one
+
+
+@receiver(video_ready)
+def five_star_projects_once_framable(sender, game, first: bool, **kwargs) -> None:
+    """Clips rated 5 stars before the game had a video (during its upload, or from a
+    TSV import) got no project then, as there was nothing to frame: they get it now.
+    Only for a first video, so projects their owner deleted do not come back."""
+    if not first:
+        return
+    for clip in Clip.objects.filter(game=game, rating=5, auto_project__isnull=True).select_related("game"):
+        five_star_project(clip)
 
 
 @receiver(game_delete_blockers)

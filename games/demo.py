@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db import transaction
 from games.models import Game, GameType, VideoStatus
 from games.objects import PartTooLarge, object_store
 from games.probe import probe
-from games.uploads import new_key
+from games.uploads import announce_video, new_key
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ def attach_local_video(game: Game, path: Path) -> Game:
             game.video_fps, game.video_codec, game.video_has_audio = info.fps, info.codec, info.has_audio
             game.version += 1
             game.save()
+            transaction.on_commit(partial(announce_video, game, first=not replaced))
     except BaseException:
         _delete_quietly(store, key)
         raise

@@ -10,3 +10,7 @@ clip_changed = Signal()
 # sender=Game, game=<Game>: receivers return a sentence saying why the game cannot be
 # deleted now, or None. exports answers while an export reads the game's clips.
 game_delete_blockers = Signal()
+
+# sender=Game, game=<Game>, first=<bool: the game had no video before>: sent once a
+# new video is committed and probed (its size is known, so clips can be framed).
+video_ready = Signal()

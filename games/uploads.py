@@ -15,18 +15,21 @@ import math
 import re
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import IO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from games.models import Game, UploadMode, UploadSession, UploadStatus, VideoStatus
+from games.models import Game, UploadEvent, UploadMode, UploadSession, UploadStatus, VideoStatus
 from games.objects import Part, PartTooLarge, object_store
 from games.probe import NotAVideo, probe
+from games.signals import video_ready
 from notifications.models import NotificationType
 from notifications.service import notify, send_change
 from videoeditor.errors import UserFacingError
+from videoeditor.pipeline import Pipeline, sentence
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,17 @@ VIDEO_EXTENSIONS = {
 
 class UploadError(UserFacingError):
     pass
+
+
+# An upload session's pipeline: it ends once, in one of three ways, each step an UploadEvent.
+ACTIVE = UploadStatus.ACTIVE
+UPLOAD_STEPS: dict[str, frozenset[str]] = {
+    ACTIVE: frozenset({UploadStatus.COMPLETE, UploadStatus.FAILED, UploadStatus.ABORTED}),
+    UploadStatus.COMPLETE: frozenset(),
+    UploadStatus.FAILED: frozenset(),
+    UploadStatus.ABORTED: frozenset(),
+}
+UPLOADS = Pipeline(UploadSession, UPLOAD_STEPS, event=UploadEvent, owner="session", noun="An upload")
 
 
 def part_layout(size: int) -> tuple[int, int]:
@@ -119,6 +133,7 @@ def _start(game: Game, mode: str, filename: str, content_type: str, size: int, *
                 size=size,
                 **fields,
             )
+            UPLOADS.record(session.pk, ACTIVE, f"{mode} upload of {filename} ({size:,} bytes announced)")
             Game.objects.filter(pk=game.pk).update(video_status=VideoStatus.UPLOADING)
             send_change(game.owner_id, "game", game.pk, "updated")
     except IntegrityError:
@@ -325,12 +340,14 @@ def finish_upload(session: UploadSession) -> Game:
         game.video_duration, game.video_width, game.video_height = info.duration, info.width, info.height
         game.video_fps, game.video_codec, game.video_has_audio = info.fps, info.codec, info.has_audio
         game.version += 1
-        # Two confirms racing: only the one that ends the active session goes on.
-        if not UploadSession.objects.filter(pk=session.pk, status=UploadStatus.ACTIVE).update(
-            status=UploadStatus.COMPLETE, updated_at=timezone.now()
-        ):
+        # Two confirms racing (or a cancel): only the one that ends the active session goes on.
+        if not UPLOADS.transition(
+            session.pk, UploadStatus.COMPLETE, source=[ACTIVE], updated_at=timezone.now(),
+            reason=f"stored {stored_size:,} bytes, probed {info.width}x{info.height}, {info.duration:.2f} s",
+        ):  # fmt: skip
             raise UploadError(409, "This upload has already been finished.")
         game.save()
+        transaction.on_commit(partial(announce_video, game, first=not replaced))
         notify(
             game.owner_id,
             NotificationType.UPLOAD_COMPLETE,
@@ -345,14 +362,31 @@ def finish_upload(session: UploadSession) -> Game:
     return game
 
 
+def announce_video(game: Game, first: bool) -> None:
+    """Tell other apps (after commit) that the game's video is ready; `first` when the
+    game had none before. A receiver that fails is logged: the upload stays done."""
+    for receiver, answer in video_ready.send_robust(sender=Game, game=game, first=first):
+        if isinstance(answer, Exception):
+            log.error("%s failed after game %s got its video", receiver, game.pk, exc_info=answer)
+
+
 def fail(
-    session: UploadSession, reason: str, invalid: bool = False, status: str = UploadStatus.FAILED
-) -> None:
-    """End a session that will not complete; the game keeps any earlier video."""
+    session: UploadSession,
+    reason: str,
+    invalid: bool = False,
+    status: str = UploadStatus.FAILED,
+    where: dict | None = None,
+) -> bool:
+    """End a session that will not complete (only while it is active and `where`
+    holds); the game keeps any earlier video. False when it had already ended."""
+    reason = sentence(reason, 500)
     with transaction.atomic():
-        session.status = status
-        session.error = reason[:500]
-        session.save(update_fields=["status", "error", "updated_at"])
+        if not UPLOADS.transition(
+            session.pk, status, source=[ACTIVE], where=where, reason=reason, error=reason,
+            updated_at=timezone.now(),
+        ):  # fmt: skip
+            return False
+        session.status, session.error = status, reason
         game = Game.objects.select_for_update().get(pk=session.game_id)
         game.video_status = (
             VideoStatus.READY if game.video_key else VideoStatus.INVALID if invalid else VideoStatus.NONE
@@ -366,25 +400,40 @@ def fail(
                 reason,
                 data={"game_id": game.pk, "upload_id": str(session.id), "task_id": f"upload_{session.id}"},
             )
+    return True
 
 
-def abort(session: UploadSession, reason: str = "The upload was cancelled.") -> None:
-    if session.mode == UploadMode.MULTIPART:
-        object_store().abort_multipart(session)
-    object_store().delete(session.key)
-    fail(session, reason, status=UploadStatus.ABORTED)
+def abort(
+    session: UploadSession, reason: str = "The upload was cancelled.", where: dict | None = None
+) -> bool:
+    """End the session, then delete what it stored. In that order: an upload that
+    completed meanwhile is not aborted, so its file (now the game's video) stays."""
+    if not fail(session, reason, status=UploadStatus.ABORTED, where=where):
+        return False
+    store = object_store()
+    try:
+        if session.mode == UploadMode.MULTIPART:
+            store.abort_multipart(session)
+        store.delete(session.key)
+    except Exception:
+        log.exception("Upload %s was aborted but what it stored could not be deleted", session.pk)
+    return True
 
 
 def abort_abandoned(older_than: timedelta) -> int:
-    """Abort uploads with no activity for `older_than` (the 48 h schedule)."""
+    """Abort uploads with no activity for `older_than` (the 48 h schedule); each
+    only while still idle, so a part arriving meanwhile keeps its upload alive."""
     cutoff = timezone.now() - older_than
-    stale = list(UploadSession.objects.filter(status=UploadStatus.ACTIVE, updated_at__lt=cutoff))
+    stale = list(UploadSession.objects.filter(status=ACTIVE, updated_at__lt=cutoff))
+    aborted = 0
     for session in stale:
         try:
-            abort(session, "The upload was abandoned and has been cleaned up.")
+            aborted += abort(
+                session, "The upload was abandoned and has been cleaned up.", where={"updated_at__lt": cutoff}
+            )
         except Exception:
             log.exception("Could not clean up upload %s", session.pk)
-    return len(stale)
+    return aborted
 
 
 def report_progress(session: UploadSession, uploaded_bytes) -> float:
