@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from games import clips, tsv, uploads
+from games.companion import UPPY_AUTHENTICATION
 from games.models import Clip, Game, UploadSession, UploadStatus
 from games.objects import object_store
 from games.serializers import (
@@ -175,7 +176,11 @@ class ConfirmVideo(APIView):
 
 class GameVideo(APIView):
     """GET: play the video (Range requests locally, a presigned URL on S3).
-    PUT: the fallback upload, raw body or multipart form, streamed to storage."""
+    PUT: the fallback upload, raw body or multipart form, streamed to storage.
+    POST: the same form, as Uppy sends a single upload (games/companion.py)."""
+
+    # Uppy sends no CSRF header: the browser's same-origin proof stands in for it.
+    authentication_classes = UPPY_AUTHENTICATION
 
     @extend_schema(parameters=[RANGE], responses=VIDEO_FILE, tags=["games"])
     def get(self, request: Request, game_id: int):
@@ -206,6 +211,12 @@ class GameVideo(APIView):
         return Response(
             GameSerializer(uploads.receive_backend_upload(game, raw, filename, content_type, length)).data
         )
+
+    @extend_schema(
+        request={"multipart/form-data": OpenApiTypes.OBJECT}, responses=GameSerializer, tags=["uploads"]
+    )
+    def post(self, request: Request, game_id: int) -> Response:
+        return Response(GameSerializer(self._from_form(owned_game(request, game_id), request._request)).data)
 
     def _from_form(self, game: Game, raw) -> Game:
         # Files go to a temporary file on disk, never into memory.
@@ -294,6 +305,8 @@ class UploadPartURL(APIView):
 
 class UploadPart(APIView):
     """PUT a part's bytes (local storage; on S3 parts go straight to the bucket)."""
+
+    authentication_classes = UPPY_AUTHENTICATION  # Uppy PUTs parts with no CSRF header
 
     @extend_schema(
         request={"application/octet-stream": OpenApiTypes.BINARY},

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 MiB = 2**20
 MIN_PART_SIZE = 16 * MiB
+# Clients that slice the file themselves (Uppy: 5 MiB by default) may use any
+# equal part size S3 accepts.
+S3_MIN_PART_SIZE = 5 * MiB
+S3_MAX_PART_SIZE = 5 * 2**30
 MAX_PARTS = 10_000
 MAX_OBJECT_SIZE = 5 * 2**40  # S3's largest object: 5 TiB
 PART_URL_EXPIRES = 15 * 60
@@ -144,7 +148,7 @@ def _start(game: Game, mode: str, filename: str, content_type: str, size: int, *
         game.owner_id,
         NotificationType.UPLOAD_STARTED,
         f"Uploading {filename}",
-        f"{game.display_name}: {size / 2**30:.2f} GB",
+        f"{game.display_name}: {size / 2**30:.2f} GB" if size else game.display_name,
         data={"game_id": game.pk, "upload_id": str(session.id)},
     )
     return session
@@ -193,10 +197,16 @@ def confirm_single(game: Game, key: str) -> Game:
     return finish_upload(session)
 
 
-def start_multipart(game: Game, filename: str, content_type: str, size) -> UploadSession:
+def start_multipart(game: Game, filename: str, content_type: str, size=None) -> UploadSession:
+    """With a size, we decide the parts (part_layout); without one (Uppy never sends
+    it), the client slices the file and the layout is read from the parts at
+    completion: size 0, part_size and part_count None until then."""
     filename, content_type = clean_filename(filename), clean_content_type(content_type)
-    size = clean_size(size, MAX_OBJECT_SIZE)
-    part_size, part_count = part_layout(size)
+    if size is None:
+        size, part_size, part_count = 0, None, None
+    else:
+        size = clean_size(size, MAX_OBJECT_SIZE)
+        part_size, part_count = part_layout(size)
     session = _start(
         game, UploadMode.MULTIPART, filename, content_type, size, part_size=part_size, part_count=part_count
     )
@@ -212,10 +222,9 @@ def start_multipart(game: Game, filename: str, content_type: str, size) -> Uploa
 def _check_part_number(session: UploadSession, number: int) -> None:
     if session.mode != UploadMode.MULTIPART:
         raise UploadError(400, "This upload is not a multipart upload.")
-    if not 1 <= number <= session.part_count:
-        raise UploadError(
-            400, f"Part numbers run from 1 to {session.part_count}; {number} is not one of them."
-        )
+    last = session.part_count or MAX_PARTS
+    if not 1 <= number <= last:
+        raise UploadError(400, f"Part numbers run from 1 to {last}; {number} is not one of them.")
 
 
 def part_upload(session: UploadSession, number: int) -> dict:
@@ -223,7 +232,7 @@ def part_upload(session: UploadSession, number: int) -> dict:
     UploadSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
     return {
         "number": number,
-        "size": session.expected_part_size(number),
+        "size": session.expected_part_size(number) if session.part_count else None,
         **object_store().part_upload(session, number, PART_URL_EXPIRES),
     }
 
@@ -231,7 +240,14 @@ def part_upload(session: UploadSession, number: int) -> dict:
 def store_part(session: UploadSession, number: int, stream: IO[bytes], length: int | None) -> Part:
     """Local storage only: a part's bytes through our endpoint."""
     _check_part_number(session, number)
-    expected = session.expected_part_size(number)
+    if session.part_count:
+        expected = session.expected_part_size(number)
+    elif length is None:
+        raise UploadError(411, "Send the part's size in the Content-Length header.")
+    elif not 0 < length <= S3_MAX_PART_SIZE:
+        raise UploadError(400, f"A part holds 1 to {S3_MAX_PART_SIZE:,} bytes; this one is {length:,}.")
+    else:
+        expected = length  # sliced by the client: checked against the others at completion
     if length is not None and length != expected:
         raise UploadError(400, f"Part {number} must be {expected:,} bytes; this one is {length:,}.")
     try:
@@ -253,6 +269,8 @@ def complete_multipart(session: UploadSession, claimed: list[dict]) -> Game:
         # Assembled by an earlier call whose probe could not finish: just check again.
         return finish_upload(session)
     stored = {p.number: p for p in list_parts(session)}
+    if not session.part_count:
+        _settle_client_layout(session, stored)
     try:
         claimed_etags = {int(p["number"]): str(p["etag"]).strip('"') for p in claimed}
     except (KeyError, TypeError, ValueError):
@@ -273,6 +291,23 @@ def complete_multipart(session: UploadSession, claimed: list[dict]) -> Game:
             )
     object_store().complete_multipart(session, [stored[n] for n in sorted(stored)])
     return finish_upload(session)
+
+
+def _settle_client_layout(session: UploadSession, stored: dict[int, Part]) -> None:
+    """A client-sliced upload's layout, read from its stored parts: numbered 1..n,
+    equal parts of at least S3's 5 MiB, the last one no larger."""
+    count = max(stored, default=0)
+    if count == 0 or len(stored) != count:
+        missing = [n for n in range(1, count + 1) if n not in stored] or [1]
+        raise UploadError(422, f"The upload is missing part(s): {', '.join(map(str, missing[:10]))}.")
+    part_size = stored[1].size
+    if count > 1 and part_size < S3_MIN_PART_SIZE:
+        raise UploadError(422, f"Parts must be at least {S3_MIN_PART_SIZE:,} bytes, except the last.")
+    if stored[count].size > part_size:
+        raise UploadError(422, f"The last part is larger than the {part_size:,}-byte parts before it.")
+    session.size = clean_size(sum(p.size for p in stored.values()), MAX_OBJECT_SIZE)
+    session.part_size, session.part_count = part_size, count
+    session.save(update_fields=["size", "part_size", "part_count", "updated_at"])
 
 
 def receive_backend_upload(game: Game, stream: IO[bytes], filename: str, content_type: str, size) -> Game:
@@ -443,7 +478,7 @@ def report_progress(session: UploadSession, uploaded_bytes) -> float:
         uploaded = max(0, min(int(uploaded_bytes), session.size))
     except (TypeError, ValueError):
         raise UploadError(400, "uploaded_bytes must be a whole number.") from None
-    percent = 100.0 * uploaded / session.size
+    percent = 100.0 * uploaded / session.size if session.size else 0.0
     send_progress(
         session.owner_id,
         f"upload_{session.id}",

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from games import api
+from games import api, companion
 
 upload = "games/<int:game_id>/uploads/<uuid:upload_id>"
+uppy = "uppy/s3/multipart/<uuid:upload_id>"
 urlpatterns = [
     path("games", api.GameList.as_view(), name="game-list"),
     path("games/tournaments", api.Tournaments.as_view(), name="game-tournaments"),
@@ -21,4 +22,10 @@ urlpatterns = [
     path(f"{upload}/parts/<int:number>/url", api.UploadPartURL.as_view(), name="upload-part-url"),
     path(f"{upload}/complete", api.CompleteUpload.as_view(), name="upload-complete"),
     path(f"{upload}/progress", api.UploadProgress.as_view(), name="upload-progress"),
+    # Companion's S3 routes for a stock Uppy: endpoint "/api/uppy" (games/companion.py)
+    path("uppy/s3/params", companion.Params.as_view(), name="uppy-params"),
+    path("uppy/s3/multipart", companion.Multipart.as_view(), name="uppy-multipart"),
+    path(uppy, companion.MultipartUpload.as_view(), name="uppy-multipart-upload"),
+    path(f"{uppy}/<int:number>", companion.MultipartPart.as_view(), name="uppy-multipart-part"),
+    path(f"{uppy}/complete", companion.MultipartComplete.as_view(), name="uppy-multipart-complete"),
 ]
