@@ -20,7 +20,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import tempfile
 import threading
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from exports.render.upscale import choose_upscaler
 from games.objects import object_store
 from notifications.models import NotificationType
 from notifications.service import notify, send_progress
+from videoeditor.liveness import worker_id
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ ROW_CHECK_SECONDS = 3.0  # the job row, in case the flag was lost (Redis restart
 
 class Lost(Exception):
     """The job is no longer this worker's (cancelled, failed, or taken over)."""
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def cluster_name() -> str:

@@ -39,17 +39,14 @@ def sweep_extractions(dry_run: bool = False) -> list[str]:
         worker, attempt = clip.extraction_worker, clip.extraction_attempts
         where = {"extraction_attempts": attempt, "extraction_worker": worker}
         if attempt < limit:
-            again = f"queued again (attempt {attempt} of {limit})"
-            done.append(f"clip {clip.pk}: worker {worker} stopped beating; {again}")
+            stopped = f"worker {worker} stopped beating"
+            done.append(f"clip {clip.pk}: {stopped}; queued again (attempt {attempt} of {limit})")
             if not dry_run:
-                with transaction.atomic():
-                    if CUTS.transition(
-                        clip.pk, EXTRACTING, source=[EXTRACTING], where=where, actor=worker,
-                        reason=f"worker {worker} stopped beating during attempt {attempt} of {limit}; "
-                        "queued again",
-                        extraction_worker="", extraction_started_at=None, extraction_queued_at=now,
-                    ):  # fmt: skip
-                        enqueue(clip.pk, clip.start_time, clip.end_time)
+                queue_again(
+                    clip, where=where, actor=worker,
+                    reason=f"{stopped} during attempt {attempt} of {limit}; queued again",
+                    extraction_worker="", extraction_started_at=None, extraction_queued_at=now,
+                )  # fmt: skip
         else:
             message = f"The worker stopped while cutting this clip (attempt {attempt} of {limit})."
             done.append(f"clip {clip.pk}: {message}")
@@ -64,17 +61,24 @@ def sweep_extractions(dry_run: bool = False) -> list[str]:
         if clip.extraction_requeues == 0:
             done.append(f"clip {clip.pk}: no worker took its cut on in {minutes} min; queued again")
             if not dry_run:
-                with transaction.atomic():
-                    if CUTS.transition(
-                        clip.pk, EXTRACTING, source=[EXTRACTING],
-                        where={**unclaimed, "extraction_queued_at": clip.extraction_queued_at},
-                        reason=f"no worker took it on within {minutes} minutes; queued again",
-                        extraction_requeues=F("extraction_requeues") + 1, extraction_queued_at=now,
-                    ):  # fmt: skip
-                        enqueue(clip.pk, clip.start_time, clip.end_time)
+                queue_again(
+                    clip, where={**unclaimed, "extraction_queued_at": clip.extraction_queued_at},
+                    reason=f"no worker took it on within {minutes} minutes; queued again",
+                    extraction_requeues=F("extraction_requeues") + 1, extraction_queued_at=now,
+                )  # fmt: skip
         else:
             message = f"No worker took this clip's cut on within {2 * minutes} minutes; try again later."
             done.append(f"clip {clip.pk}: {message}")
             if not dry_run:
                 fail(clip, message, where=unclaimed)
     return done
+
+
+def queue_again(clip: Clip, *, where: dict, reason: str, actor: str = "", **fields) -> None:
+    """Put the cut back in the queue while `where` still holds (a worker that claimed
+    it, or an edit, meanwhile wins) and wake a worker for it."""
+    with transaction.atomic():
+        if CUTS.transition(
+            clip.pk, EXTRACTING, source=[EXTRACTING], where=where, actor=actor, reason=reason, **fields
+        ):
+            enqueue(clip.pk, clip.start_time, clip.end_time)

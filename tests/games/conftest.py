@@ -40,3 +40,13 @@ def match(alice) -> Game:
         video_height=1080,
         video_fps=29.97,
     )
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> list[tuple]:
+    """What clip extraction hands to django-q2, instead of a broker."""
+    from games import extraction
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(extraction, "async_task", lambda *args, **kwargs: calls.append(args))
+    return calls

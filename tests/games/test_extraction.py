@@ -86,14 +86,6 @@ def with_video(game):
 
 
 @pytest.fixture
-def enqueued(monkeypatch) -> list[tuple]:
-    """What request_extraction hands to django-q2, instead of a broker."""
-    calls: list[tuple] = []
-    monkeypatch.setattr(extraction, "async_task", lambda *args, **kwargs: calls.append(args))
-    return calls
-
-
-@pytest.fixture
 def progress(monkeypatch) -> list[tuple]:
     sent: list[tuple] = []
     monkeypatch.setattr(extraction, "send_progress", lambda *args, **kwargs: sent.append((args, kwargs)))

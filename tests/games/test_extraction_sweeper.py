@@ -22,14 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    """What is handed to django-q2, instead of a broker."""
-    calls: list[tuple] = []
-    monkeypatch.setattr(extraction, "async_task", lambda *args, **kwargs: calls.append(args))
-    return calls
-
-
-@pytest.fixture
 def sweeper_settings(settings):
     settings.EXTRACTION_MAX_ATTEMPTS = 2
     settings.EXTRACTION_HEARTBEAT_SECONDS = 2
@@ -74,7 +66,7 @@ def test_every_declared_step_works_and_an_undeclared_one_raises(game):
 
 
 def test_a_cut_is_claimed_by_one_worker_and_each_step_is_recorded(
-    game, queued, django_capture_on_commit_callbacks
+    game, enqueued, django_capture_on_commit_callbacks
 ):
     clip = requested(game, django_capture_on_commit_callbacks)
 
@@ -90,10 +82,10 @@ def test_a_cut_is_claimed_by_one_worker_and_each_step_is_recorded(
 
 
 def test_a_cut_whose_worker_stopped_beating_is_queued_again_and_its_attempts_counted(
-    game, queued, sweeper_settings, django_capture_on_commit_callbacks
+    game, enqueued, sweeper_settings, django_capture_on_commit_callbacks
 ):
     clip = orphan(requested(game, django_capture_on_commit_callbacks))
-    queued.clear()
+    enqueued.clear()
 
     report = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,14 +94,14 @@ def test_a_cut_whose_worker_stopped_beating_is_queued_again_and_its_attempts_cou
     assert "worker gone:1 stopped beating; queued again (attempt 1 of 2)" in report.getvalue()
     clip.refresh_from_db()
     assert (clip.extraction_status, clip.extraction_worker, clip.extraction_attempts) == ("extracting", "", 1)
-    assert queued == [("games.tasks.extract_clip", clip.pk, 10.0, 25.0)]
+    assert enqueued == [("games.tasks.extract_clip", clip.pk, 10.0, 25.0)]
     assert "stopped beating" in clip.extraction_events.last().reason
     # the next worker claims it: its attempt is the second
     assert claim(clip.pk, 10, 25, "host:2").extraction_attempts == 2
 
 
 def test_a_cut_whose_worker_died_on_every_attempt_fails_with_a_sentence(
-    game, alice, queued, sweeper_settings, django_capture_on_commit_callbacks
+    game, alice, enqueued, sweeper_settings, django_capture_on_commit_callbacks
 ):
     clip = orphan(requested(game, django_capture_on_commit_callbacks))
     sweep(django_capture_on_commit_callbacks)
@@ -126,7 +118,7 @@ def test_a_cut_whose_worker_died_on_every_attempt_fails_with_a_sentence(
 
 
 def test_a_cut_whose_worker_beats_is_left_alone(
-    game, queued, sweeper_settings, django_capture_on_commit_callbacks
+    game, enqueued, sweeper_settings, django_capture_on_commit_callbacks
 ):
     clip = orphan(requested(game, django_capture_on_commit_callbacks))
     liveness.beat(extraction.task_id(clip.pk), "gone:1", 10.0, 30)
@@ -166,20 +158,20 @@ def test_a_broker_down_at_request_leaves_the_cut_waiting_and_the_sweeper_queues_
     assert alice.notifications.filter(type="extraction_failed").count() == 1
 
 
-def test_a_dry_run_changes_nothing(game, queued, sweeper_settings, django_capture_on_commit_callbacks):
+def test_a_dry_run_changes_nothing(game, enqueued, sweeper_settings, django_capture_on_commit_callbacks):
     clip = orphan(requested(game, django_capture_on_commit_callbacks))
-    queued.clear()
+    enqueued.clear()
     report = StringIO()
 
     call_command("cleanup_stale_extractions", "--dry-run", stdout=report)
 
     assert "[dry run] would: clip" in report.getvalue()
     assert Clip.objects.get(pk=clip.pk).extraction_worker == "gone:1"
-    assert queued == []
+    assert enqueued == []
 
 
 def test_an_edit_during_a_cut_outranks_the_sweeper(
-    game, queued, sweeper_settings, django_capture_on_commit_callbacks
+    game, enqueued, sweeper_settings, django_capture_on_commit_callbacks
 ):
     clip = orphan(requested(game, django_capture_on_commit_callbacks))
     extraction.invalidate_file(clip)  # its times changed: the cut is no longer wanted
