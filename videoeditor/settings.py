@@ -8,6 +8,7 @@ The README lists every variable.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -96,6 +97,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# Processes of the web server (uvicorn --workers); Django serves sync views one at
+# a time per process, so one per core. Read by videoeditor/stack.py.
+# The cores this process may use (a container's share, not the host's), where known.
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+WEB_CONCURRENCY = read.int("WEB_CONCURRENCY", default=_CORES, minimum=1)
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {"default": read.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

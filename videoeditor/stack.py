@@ -2,8 +2,9 @@
 
     python -m videoeditor.stack [--host 127.0.0.1] [--port 8000]
 
-Starts the embedded Redis (unless REDIS_URL is set), one web process
-(`uvicorn videoeditor.asgi:application`) and one worker cluster
+Starts the embedded Redis (unless REDIS_URL is set), one web server
+(`uvicorn videoeditor.asgi:application` with WEB_CONCURRENCY worker processes,
+one per core by default) and one worker cluster
 (`manage.py qcluster`). Each child runs in its own process group, so stopping
 one also stops what it spawned (qcluster's worker processes, ffmpeg). If any
 child dies, the rest are stopped too: a half-running stack is worse than none.
@@ -24,13 +25,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 10
 
 
-def web_command(host: str, port: int) -> list[str]:
+def web_command(host: str, port: int, workers: int | None = None) -> list[str]:
     """The web process. uvicorn, because it streams request bodies with flow
     control: a multi-gigabyte fallback upload never sits in the process's memory
-    (daphne queues the whole body in memory before the app reads it)."""
+    (daphne queues the whole body in memory before the app reads it).
+
+    `workers` processes (default: settings.WEB_CONCURRENCY, one per core) share the
+    port: Django runs sync views one at a time per process, so a single process
+    leaves every other core idle. They share nothing but the database and Redis."""
+    from django.conf import settings
+
     return [
         sys.executable, "-m", "uvicorn", "videoeditor.asgi:application",
         "--host", host, "--port", str(port), "--ws", "websockets", "--lifespan", "off",
+        "--workers", str(workers or settings.WEB_CONCURRENCY),
     ]  # fmt: skip
 
 
