@@ -138,6 +138,31 @@ def test_a_completion_with_a_part_missing_is_refused_and_keeps_the_parts(alice_a
 
 
 @pytest.mark.django_db
+def test_a_retry_after_the_probe_failed_sends_no_part_and_completes(alice_api, game, body, monkeypatch):
+    client = same_origin(alice_api)
+    started = create(client, game).json()
+    upload_id, key = started["uploadId"], started["key"]
+    parts = upload_parts(client, upload_id, key, body)
+    complete = f"/api/uppy/s3/multipart/{upload_id}/complete?key={key}"
+    with monkeypatch.context() as patch:
+        patch.setattr("games.uploads.probe", lambda location: (_ for _ in ()).throw(TimeoutError()))
+        unreadable = client.post(complete, {"parts": parts}, format="json")
+
+    # Uppy's retry: list the parts (all of them are in the assembled object), then complete.
+    listed = client.get(f"/api/uppy/s3/multipart/{upload_id}", {"key": key})
+    retried = client.post(
+        complete,
+        {"parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in listed.json()]},
+        format="json",
+    )
+
+    assert unreadable.status_code == 502
+    assert [p["PartNumber"] for p in listed.json()] == [1, 2, 3]
+    assert retried.status_code == 200, retried.json()
+    assert Game.objects.get(pk=game.pk).video_status == "ready"
+
+
+@pytest.mark.django_db
 def test_parts_of_unequal_sizes_are_refused_at_completion(alice_api, game, body):
     client = same_origin(alice_api)
     started = create(client, game).json()
