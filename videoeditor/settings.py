@@ -219,7 +219,8 @@ if S3_BUCKET:
     if S3_ENDPOINT_URL and urlsplit(S3_ENDPOINT_URL).scheme not in ("http", "https"):
         raise ImproperlyConfigured(f"S3_ENDPOINT_URL {S3_ENDPOINT_URL!r} must be an http:// or https:// URL.")
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # django-storages with one boto3 client per process (videoeditor/storage.py).
+        "BACKEND": "videoeditor.storage.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": S3_ENDPOINT_URL,

@@ -64,7 +64,7 @@ def test_it_reads_the_real_mode_from_the_environment(tmp_path):
     assert loaded["name"] == "highlights"
     assert loaded["embedded_redis"] is False
     assert loaded["redis"] == "redis://cache.internal:6380/2"
-    assert loaded["storage"] == "storages.backends.s3.S3Storage"
+    assert loaded["storage"] == "videoeditor.storage.S3Storage"
     assert loaded["storage_options"]["bucket_name"] == "footage"
     assert loaded["storage_options"]["endpoint_url"] == "https://minio.internal:9000"
     assert loaded["storage_options"]["addressing_style"] == "path"
