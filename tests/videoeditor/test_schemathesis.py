@@ -38,6 +38,7 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 # 1,500 requests, keeps the test near two minutes on a 2-core machine. Raise it locally
 # with SCHEMATHESIS_EXAMPLES=200 for a deeper run.
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+SECONDS: Counter[str] = Counter()
 TRACEBACK = re.compile(r"^Traceback \(most recent call last\):\n(?:[ \t].*\n)+.*$", re.MULTILINE)
 VIDEO = {"size": 16, "duration": 14.5, "width": 1080, "height": 1920, "fps": 29.97}
 
@@ -120,6 +121,7 @@ def test_the_live_api_answers_every_generated_request_as_its_schema_says(alice):
     # then
     total = sum(sent.values())
     print(f"schemathesis: {total} requests to {len(sent)} operations, {len(failures)} failures")
+    print("slowest:", ", ".join(f"{label} {s:.1f} s" for label, s in SECONDS.most_common(6)))
     report = "\n".join(
         f"{label}: {title}\n    {example}" for (label, title), example in sorted(failures.items())
     )
@@ -152,10 +154,12 @@ class Caller:
     def __init__(self, url, session, auth, label, sent: Counter, failures: dict) -> None:
         self.url, self.session, self.auth, self.label = url, session, auth, label
         self.sent, self.failures = sent, failures
+        self.seconds = SECONDS
 
     def __call__(self, case) -> None:
         response = case.call(base_url=self.url, session=self.session, headers=self.auth)
         self.sent[self.label] += 1
+        self.seconds[self.label] += response.elapsed
         try:
             case.validate_response(response, checks=CHECKS, headers=self.auth)
         except FailureGroup as group:
