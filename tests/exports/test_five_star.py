@@ -83,20 +83,16 @@ def test_deleting_a_five_star_clip_removes_its_untouched_project(alice_api, clip
 
 @pytest.fixture
 def uploading(alice, media_dir):
-    """A game whose video is being uploaded (through the web server, as locally);
-    `finish()` sends its bytes, so the video is probed and ready."""
-    from tests.games.uploading import announce, read
+    """A game whose video is being uploaded; `finish()` sends its bytes the way a
+    client does in this mode, so the video is probed and ready."""
+    from tests.games.uploading import read, upload_single
     from tests.media import make_video
 
     game = Game.objects.create(owner=alice, opponent_name="Alpha")
     body = read(make_video(media_dir))
 
     def finish(api):
-        target = announce(api, game, "match.mp4", len(body)).json()
-        assert not target["direct"], "these tests send the bytes through the web server"
-        response = api.generic(
-            "PUT", f"{target['upload_url']}?filename=match.mp4", body, content_type="video/mp4"
-        )
+        response = upload_single(api, game, body)
         assert response.status_code == 200, response.json()
 
     game.finish = finish
