@@ -37,7 +37,7 @@ from exports.models import (
     Project,
 )
 from exports.render.segments import output_duration
-from games.extraction import request_extraction
+from games.extraction import CLAIMABLE, request_extraction
 from games.models import ExtractionStatus
 from notifications.models import NotificationType
 from notifications.service import notify
@@ -132,7 +132,9 @@ def framing_config(project: Project, job_type: str) -> dict:
         clip, game = project_clip.clip, project_clip.clip.game
         label = f"Clip {number} ({clip.display_name or f'{clip.start_time:.0f} s'})"
         if clip.extraction_status == ExtractionStatus.FAILED:
-            failed.append(f"{label} could not be cut: {clip.extraction_error or 'unknown error'}")
+            failed.append(
+                f"{label} could not be cut ({(clip.extraction_error or 'unknown error').rstrip('.')})"
+            )
             continue
         if clip.extraction_status != ExtractionStatus.READY or not clip.file_key:
             waiting.append(label)
@@ -208,9 +210,10 @@ def submit(owner, project: Project, job_type: str, raw_settings: Any = None) -> 
     chosen = clean_settings(raw_settings)
     if job_type != JobType.OVERLAY:
         # Before the transaction below, whose refusal would roll the claims back: a clip
-        # nobody has asked to cut yet starts being cut now, so "export again" soon works.
+        # nobody has asked to cut yet, or whose cut failed (its worker died, the queue
+        # lost it), starts being cut now, so "export again" soon works.
         for project_clip in project.project_clips.select_related("clip").filter(
-            clip__extraction_status=ExtractionStatus.PENDING
+            clip__extraction_status__in=CLAIMABLE
         ):
             request_extraction(project_clip.clip)
     with transaction.atomic():
