@@ -7,6 +7,7 @@ import pytest
 
 from exports.models import Project
 from games.models import Clip, Game
+from tests.exports.conftest import make_game
 
 pytestmark = pytest.mark.django_db
 HUGE = 2**63
@@ -15,16 +16,7 @@ TSV_HEADER = "start_time\trating\ttags\tclip_name\tclip_duration\tnotes\n"
 
 @pytest.fixture
 def match(alice) -> Game:
-    return Game.objects.create(
-        owner=alice,
-        opponent_name="Rovers",
-        video_status="ready",
-        video_key="users/x/v.mp4",
-        video_duration=600.0,
-        video_width=1920,
-        video_height=1080,
-        video_fps=25.0,
-    )
+    return make_game(alice)
 
 
 @pytest.fixture
