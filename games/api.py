@@ -213,7 +213,9 @@ class GameVideo(APIView):
         )
 
     @extend_schema(
-        request={"multipart/form-data": OpenApiTypes.OBJECT}, responses=GameSerializer, tags=["uploads"]
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={200: GameSerializer, **errors(409, 413, 415, 422, 502)},
+        tags=["uploads"],
     )
     def post(self, request: Request, game_id: int) -> Response:
         return Response(GameSerializer(self._from_form(owned_game(request, game_id), request._request)).data)
