@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from exports import jobs
 from exports.models import ExportEvent, ExportJob, JobStatus, JobType
+from videoeditor.history import history_of
 
 log = logging.getLogger(__name__)
 
@@ -46,30 +47,7 @@ class MarkFailedForm(forms.Form):
     )
 
 
-class ExportEventInline(admin.TabularInline):
-    model = ExportEvent
-    fields = ["at", "from_status", "to_status", "reason", "worker_id"]
-    readonly_fields = fields
-    ordering = ["at", "pk"]
-    extra = 0
-    can_delete = False
-    verbose_name = "event"
-    verbose_name_plural = "history"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        # The history is part of the job: whoever may see the job sees its events.
-        return request.user.has_perm("exports.view_exportjob") or request.user.has_perm(
-            "exports.change_exportjob"
-        )
+ExportEventInline = history_of(ExportEvent)
 
 
 @admin.register(ExportJob)
