@@ -274,6 +274,22 @@ def test_unsafe_calls_need_the_browsers_same_origin_proof_or_a_csrf_token(alice,
 
 
 @pytest.mark.django_db
+def test_the_video_form_post_takes_a_csrf_token_header_too(alice, game, tmp_path):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice)
+    client.cookies["csrftoken"] = token = "a" * 32
+    video = make_video(tmp_path)
+
+    with open(video, "rb") as file:
+        posted = client.post(
+            f"/api/games/{game.pk}/video", {"key": "m.mp4", "file": file}, HTTP_X_CSRFTOKEN=token
+        )
+
+    assert posted.status_code == 200, posted.json()
+    assert posted.json()["video"]["status"] == "ready"
+
+
+@pytest.mark.django_db
 def test_a_token_client_needs_no_csrf_proof(alice, game):
     from rest_framework.authtoken.models import Token
 
