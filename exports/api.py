@@ -73,7 +73,7 @@ class ProjectList(generics.ListAPIView):
     serializer_class = ProjectSerializer
 
     def get_queryset(self):
-        return projects.projects_of(self.request.user).order_by("-created_at")
+        return projects.project_cards_of(self.request.user).order_by("-created_at")
 
     @extend_schema(tags=["projects"])
     def get(self, request, *args, **kwargs):

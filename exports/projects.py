@@ -248,8 +248,23 @@ def record_final_video(project: Project, **video) -> FinalVideo:
 # --- listing --------------------------------------------------------------------------
 
 
-def projects_of(owner):
-    """Projects with what a dashboard shows, in a constant number of queries."""
+# What Game.display_name reads.
+GAME_NAME_FIELDS = ("name", "opponent_name", "game_date", "game_type", "tournament_name")
+
+
+def project_cards_of(owner):
+    """projects_of() for lists: of each project clip only what a card shows (its
+    stage, its game's name), not the framing edits a list never sends."""
+    card_clips = ProjectClip.objects.select_related("clip__game").only(
+        "project_id", "clip_id", "position", "version", "clip__game_id", "clip__extraction_status",
+        *(f"clip__game__{field}" for field in GAME_NAME_FIELDS),
+    )  # fmt: skip
+    return projects_of(owner, card_clips)
+
+
+def projects_of(owner, project_clips=None):
+    """Projects with what a dashboard shows, in a constant number of queries.
+    `project_clips`: the queryset their clips are read with (default: whole rows)."""
     from django.db.models import Count, Prefetch, Q
 
     by_state = {
@@ -274,7 +289,14 @@ def projects_of(owner):
         .select_related("working_video", "final_video", "overlay")
         .annotate(clip_count=Count("project_clips"), **by_state, **exporting)
         .prefetch_related(
-            Prefetch("project_clips", ProjectClip.objects.select_related("clip__game").order_by("position"))
+            Prefetch(
+                "project_clips",
+                (
+                    ProjectClip.objects.select_related("clip__game")
+                    if project_clips is None
+                    else project_clips
+                ).order_by("position"),
+            )
         )
     )
 

@@ -82,9 +82,15 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    def _project_clips(self, project: Project) -> list:
+        # Read by three fields of each card: the prefetched rows, listed once.
+        if not hasattr(project, "_card_clips"):
+            project._card_clips = list(project.project_clips.all())  # prefetched with clip__game
+        return project._card_clips
+
     def _games(self, project: Project) -> list:
         seen = {}
-        for project_clip in project.project_clips.all():  # prefetched with clip__game
+        for project_clip in self._project_clips(project):
             seen.setdefault(project_clip.clip.game_id, project_clip.clip.game)
         return list(seen.values())
 
@@ -118,7 +124,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     def get_stages(self, project: Project) -> list[str]:
         """The progress strip of a project card (expects projects_of()'s annotations)."""
         states = []
-        for project_clip in project.project_clips.all():
+        for project_clip in self._project_clips(project):
             extraction = project_clip.clip.extraction_status
             if extraction in ("pending", "failed"):
                 states.append("pending")
