@@ -9,6 +9,7 @@ into a cache folder); without node they skip, unless REQUIRE_NODE=1 (CI)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -322,20 +323,26 @@ def uppy_bundle() -> str:
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "videoeditor-uppy" / digest
     bundle = cache / "bundle.js"
-    if not bundle.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        for path in sources:
-            shutil.copy(path, cache / path.name)
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=cache, check=True, timeout=300
-        )
-        subprocess.run(
-            [cache / "node_modules" / ".bin" / "esbuild", "harness.js", "--bundle", "--format=iife",
-             "--minify", "--log-level=warning", "--outfile=bundle.tmp.js"],
-            cwd=cache, check=True, timeout=120,
-        )  # fmt: skip
-        os.replace(cache / "bundle.tmp.js", bundle)
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another test run may be building the same bundle
+        if not bundle.exists():
+            _build(npm, cache, sources)
     return bundle.read_text()
+
+
+def _build(npm: str, cache: Path, sources: list[Path]) -> None:
+    for path in sources:
+        shutil.copy(path, cache / path.name)
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=cache, check=True, timeout=300
+    )
+    subprocess.run(
+        [cache / "node_modules" / ".bin" / "esbuild", "harness.js", "--bundle", "--format=iife",
+         "--minify", "--log-level=warning", "--outfile=bundle.tmp.js"],
+        cwd=cache, check=True, timeout=120,
+    )  # fmt: skip
+    os.replace(cache / "bundle.tmp.js", cache / "bundle.js")
 
 
 @pytest.fixture(scope="session")
