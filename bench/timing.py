@@ -19,6 +19,9 @@ class Result:
         return self.ours_s / self.baseline_s
 
     def line(self) -> str:
+        if self.unit == "ms":  # short calls: seconds would print as 0.000
+            ours, baseline = self.ours_s * 1000, self.baseline_s * 1000
+            return f"{self.name:<44} {ours:>8.1f}ms {baseline:>8.1f}ms {self.ratio:>6.2f}x"
         return f"{self.name:<44} {self.ours_s:>9.3f}s {self.baseline_s:>9.3f}s {self.ratio:>6.2f}x"
 
 
