@@ -113,7 +113,7 @@ class Params(CompanionView):
         # Refuse now what the POST would refuse, before the bytes are sent.
         filename = uploads.clean_filename(request.query_params.get("filename", ""))
         uploads.clean_content_type(request.query_params.get("type", ""))
-        if uploads.UploadSession.objects.filter(game=game, status=UploadStatus.ACTIVE).exists():
+        if UploadSession.objects.filter(game=game, status=UploadStatus.ACTIVE).exists():
             raise UploadError(409, "This game already has an upload in progress; finish or cancel it first.")
         url = absolute(request, reverse("game-video", kwargs={"game_id": game.pk}))
         return Response({"method": "POST", "url": url, "fields": {"key": filename}})
@@ -123,7 +123,12 @@ class Multipart(CompanionView):
     def post(self, request: Request) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
         game = owned_game_from(request, body.get("metadata"))
-        session = uploads.start_multipart(game, str(body.get("filename") or ""), str(body.get("type") or ""))
+        filename, content_type = (body.get(name) for name in ("filename", "type"))
+        session = uploads.start_multipart(
+            game,
+            filename if isinstance(filename, str) else "",
+            content_type if isinstance(content_type, str) else "",
+        )
         return Response({"uploadId": str(session.id), "key": session.key})
 
 

@@ -221,6 +221,7 @@ def test_another_users_game_upload_or_a_wrong_key_is_a_404(alice_api, bob_api, g
         ({"filename": "a.mp4", "type": "video/mp4", "metadata": []}, 400),
         ({"filename": "a.txt", "type": "text/plain", "metadata": {"game_id": "GAME"}}, 415),
         ({"filename": "", "type": "video/mp4", "metadata": {"game_id": "GAME"}}, 400),
+        ({"filename": ["a.mp4"], "type": "video/mp4", "metadata": {"game_id": "GAME"}}, 400),
         ([1, 2], 400),
     ],
 )
