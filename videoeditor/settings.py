@@ -275,6 +275,14 @@ EXPORT_HEARTBEAT_SECONDS = read.int("EXPORT_HEARTBEAT_SECONDS", default=30, mini
 # `Q_CLUSTER_NAME=gpu manage.py qcluster`); empty: the default cluster, upscaling on CPU.
 EXPORT_GPU_CLUSTER = read.str("EXPORT_GPU_CLUSTER", default="")
 
+# --- Clip cuts (the same durable-job rules as exports; see games/extraction.py) ---------
+# A cut whose worker died is queued again until it has had this many attempts.
+EXTRACTION_MAX_ATTEMPTS = read.int("EXTRACTION_MAX_ATTEMPTS", default=3, minimum=1)
+# A cut no worker picked up in this long is queued once more, then failed.
+EXTRACTION_STALE_MINUTES = read.int("EXTRACTION_STALE_MINUTES", default=10, minimum=1)
+# A cutting worker refreshes its Redis liveness key well within this many seconds.
+EXTRACTION_HEARTBEAT_SECONDS = read.int("EXTRACTION_HEARTBEAT_SECONDS", default=30, minimum=2)
+
 # --- Upscaling --------------------------------------------------------------------------
 # Folder with realesr-general-x4v3.pth and/or RealESRGAN_x4plus.pth (never downloaded).
 SR_WEIGHTS_DIR = read.str("SR_WEIGHTS_DIR", default="") or None
@@ -286,14 +294,6 @@ UPSCALE_ON_CPU = read.bool("UPSCALE_ON_CPU", default=False)
 
 # --- Media tools ----------------------------------------------------------------
 FFMPEG_BINARY = read.str("FFMPEG_BINARY", default="") or media_tools.find_ffmpeg()
-# --- Clip cuts (the same durable-job rules as exports; see games/extraction.py) ---------
-# A cut whose worker died is queued again until it has had this many attempts.
-EXTRACTION_MAX_ATTEMPTS = read.int("EXTRACTION_MAX_ATTEMPTS", default=3, minimum=1)
-# A cut no worker picked up in this long is queued once more, then failed.
-EXTRACTION_STALE_MINUTES = read.int("EXTRACTION_STALE_MINUTES", default=10, minimum=1)
-# A cutting worker refreshes its Redis liveness key well within this many seconds.
-EXTRACTION_HEARTBEAT_SECONDS = read.int("EXTRACTION_HEARTBEAT_SECONDS", default=30, minimum=2)
-
 
 # --- Auth and API -----------------------------------------------------------------
 LOGIN_URL = "login"
