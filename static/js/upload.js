@@ -7,13 +7,14 @@
 //
 // Hand-written rather than Uppy, by measurement (tests/games/test_uppy_throughput.py,
 // UPPY_MEASURE=1; a 111 MB video, same browser and server, best of 3): 2.98 s here
-// against 4.81 s for a stock Uppy 6 with local storage, 3.15 s against 4.00 s with S3
-// (moto): no faster either way, as both send one part at a time. Uppy would add a
-// build step (npm + esbuild; the editor has none) and 80 KB minified (27 KB gzipped,
-// with Golden Retriever) against this file's 16 KB (5 KB gzipped); it resumes after
-// a closed page only through Golden Retriever's IndexedDB, where this engine asks the
-// server (same game, file name and size), and it reports no progress to other tabs.
-// Stock Uppy clients are served by games/companion.py instead.
+// against 4.81 s for a stock Uppy 6 with local storage, 3.15 s against 4.00 s with
+// S3 (moto). Uppy is no faster: both send one part at a time, and its 5 MiB parts
+// take three times the requests of our 16 MiB ones, each with a signing call. Uppy
+// would add a build step (npm + esbuild; the editor has none) and 80 KB minified
+// (27 KB gzipped, with Golden Retriever) against this file's 16 KB (5 KB gzipped);
+// it resumes after a closed page only through Golden Retriever's IndexedDB, where
+// this engine asks the server (same game, file name and size); it reports no
+// progress to other tabs. Stock Uppy clients are served by games/companion.py.
 
 import { api } from "./api.js";
 
