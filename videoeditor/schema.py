@@ -102,6 +102,11 @@ class AutoSchema(openapi.AutoSchema):
             if code not in responses:
                 body = self._validation_error() if code == "400" else ErrorSerializer
                 responses[code] = self._get_response_for_code(body, code, ["application/json"])
+        if "429" in responses:
+            responses["429"].setdefault("headers", {})["Retry-After"] = {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait before trying again.",
+            }
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
