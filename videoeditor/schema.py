@@ -3,8 +3,8 @@
 `AutoSchema` adds the answers that follow from an operation's shape, so no view has
 to repeat them: 400 (a body or query to validate), 404 (an id in the path), 401/403
 (authentication, CSRF), 413/415 (a JSON body), 429 (throttled). Views declare only
-what is particular to them (409 with the current state, 422, 202, 206, ...) with
-`@extend_schema`, using `ErrorSerializer` and `conflict()` from here."""
+what is particular to them (409 with the current state, 411, 422, 502, 206, ...)
+with `@extend_schema`, using `errors()` and `conflict()` from here."""
 
 from __future__ import annotations
 
@@ -38,11 +38,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def conflict(serializer: type[serializers.Serializer], name: str | None = None) -> serializers.Serializer:
+def conflict(serializer: type[serializers.Serializer]) -> serializers.Serializer:
     """The 409 of a versioned write: a sentence and the resource as it is now."""
-    name = name or serializer.__name__.removesuffix("Serializer")
     return inline_serializer(
-        f"{name}Conflict",
+        f"{serializer.__name__.removesuffix('Serializer')}Conflict",
         {"detail": serializers.CharField(), "current": serializer()},
     )
 
