@@ -77,6 +77,11 @@ class ProjectList(generics.ListAPIView):
     def get_queryset(self):
         return projects.project_cards_of(self.request.user).order_by("-created_at")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        projects.attach_card_clips(page)
+        return page
+
     @extend_schema(tags=["projects"])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -3,6 +3,8 @@ edits (versioned), rendered-video bookkeeping, and the 5-star rule."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -252,19 +254,50 @@ def record_final_video(project: Project, **video) -> FinalVideo:
 GAME_NAME_FIELDS = ("name", "opponent_name", "game_date", "game_type", "tournament_name")
 
 
+@dataclass(frozen=True)
+class CardClip:
+    """What a project card shows of one of its clips."""
+
+    version: int
+    extraction_status: str
+    game: Game
+
+
+def card_clips(project: Project) -> list[CardClip]:
+    """The project's clips as its card shows them, in order: those attach_card_clips()
+    set, else read from the (prefetched) project clips."""
+    if not hasattr(project, "card_clips"):
+        project.card_clips = [
+            CardClip(pc.version, pc.clip.extraction_status, pc.clip.game)
+            for pc in project.project_clips.all()
+        ]
+    return project.card_clips
+
+
+def attach_card_clips(projects: list[Project]) -> None:
+    """Set the card clips of a page of projects in two queries of plain rows: a list
+    of 50 projects has hundreds of clips, and a card needs three columns of each."""
+    rows = list(
+        ProjectClip.objects.filter(project__in=projects)
+        .order_by("project_id", "position")
+        .values_list("project_id", "version", "clip__extraction_status", "clip__game_id")
+    )
+    games = Game.objects.only(*GAME_NAME_FIELDS).in_bulk({row[3] for row in rows})
+    by_project: dict[int, list[CardClip]] = defaultdict(list)
+    for project_id, version, extraction_status, game_id in rows:
+        by_project[project_id].append(CardClip(version, extraction_status, games[game_id]))
+    for project in projects:
+        project.card_clips = by_project[project.pk]
+
+
 def project_cards_of(owner):
-    """projects_of() for lists: of each project clip only what a card shows (its
-    stage, its game's name), not the framing edits a list never sends."""
-    card_clips = ProjectClip.objects.select_related("clip__game").only(
-        "project_id", "clip_id", "position", "version", "clip__game_id", "clip__extraction_status",
-        *(f"clip__game__{field}" for field in GAME_NAME_FIELDS),
-    )  # fmt: skip
-    return projects_of(owner, card_clips)
+    """projects_of() for lists, without the clips' prefetch: attach_card_clips() reads
+    them for the page actually sent."""
+    return projects_of(owner).prefetch_related(None)
 
 
-def projects_of(owner, project_clips=None):
-    """Projects with what a dashboard shows, in a constant number of queries.
-    `project_clips`: the queryset their clips are read with (default: whole rows)."""
+def projects_of(owner):
+    """Projects with what a dashboard shows, in a constant number of queries."""
     from django.db.models import Count, Prefetch, Q
 
     by_state = {
@@ -289,14 +322,7 @@ def projects_of(owner, project_clips=None):
         .select_related("working_video", "final_video", "overlay")
         .annotate(clip_count=Count("project_clips"), **by_state, **exporting)
         .prefetch_related(
-            Prefetch(
-                "project_clips",
-                (
-                    ProjectClip.objects.select_related("clip__game")
-                    if project_clips is None
-                    else project_clips
-                ).order_by("position"),
-            )
+            Prefetch("project_clips", ProjectClip.objects.select_related("clip__game").order_by("position"))
         )
     )
 

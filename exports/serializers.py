@@ -15,7 +15,7 @@ from exports.models import (
     ProjectClip,
     ProjectMode,
 )
-from exports.projects import group_label
+from exports.projects import card_clips, group_label
 from games.serializers import ClipSerializer
 from videoeditor.fields import IdField, LineField, id_list
 
@@ -82,16 +82,10 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def _project_clips(self, project: Project) -> list:
-        # Read by three fields of each card: the prefetched rows, listed once.
-        if not hasattr(project, "_card_clips"):
-            project._card_clips = list(project.project_clips.all())  # prefetched with clip__game
-        return project._card_clips
-
     def _games(self, project: Project) -> list:
         seen = {}
-        for project_clip in self._project_clips(project):
-            seen.setdefault(project_clip.clip.game_id, project_clip.clip.game)
+        for clip in card_clips(project):
+            seen.setdefault(clip.game.pk, clip.game)
         return list(seen.values())
 
     def get_clips_by_status(self, project: Project) -> dict[str, int]:
@@ -124,8 +118,8 @@ class ProjectSerializer(serializers.ModelSerializer):
     def get_stages(self, project: Project) -> list[str]:
         """The progress strip of a project card (expects projects_of()'s annotations)."""
         states = []
-        for project_clip in self._project_clips(project):
-            extraction = project_clip.clip.extraction_status
+        for clip in card_clips(project):
+            extraction = clip.extraction_status
             if extraction in ("pending", "failed"):
                 states.append("pending")
             elif extraction == "extracting":
@@ -135,7 +129,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             elif project.working_video_id is not None:
                 states.append("done")
             else:
-                states.append("editing" if project_clip.version > 1 else "ready")
+                states.append("editing" if clip.version > 1 else "ready")
         overlay = getattr(project, "overlay", None)
         if project.final_video_id is not None:
             states.append("done")
