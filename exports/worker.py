@@ -17,11 +17,8 @@ then lets the signal end the process.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import signal
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +41,7 @@ from games.objects import object_store
 from notifications.models import NotificationType
 from notifications.service import notify, send_progress
 from videoeditor.liveness import worker_id
+from videoeditor.stopping import StopSignal
 
 log = logging.getLogger(__name__)
 
@@ -312,31 +310,3 @@ class CancelChecks:
         """Between phases: stop here if a render would."""
         if self():
             raise Cancelled()
-
-
-class StopSignal:
-    """While a job renders, SIGTERM asks the render to stop (ffmpeg killed, files
-    removed, the job given back) instead of killing the process mid-write; once the
-    job is handled the signal is delivered again with its previous handler."""
-
-    def __init__(self) -> None:
-        self.received = False
-        self.previous = None
-        self.active = threading.current_thread() is threading.main_thread()
-
-    def __enter__(self) -> StopSignal:
-        if self.active:
-            self.previous = signal.signal(signal.SIGTERM, self._handle)
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        log.warning("SIGTERM while rendering: stopping the export and giving it back to the queue")
-        self.received = True
-
-    def __exit__(self, *exc) -> None:
-        if self.active:
-            signal.signal(signal.SIGTERM, self.previous)
-
-    def deliver(self) -> None:
-        if self.active:
-            os.kill(os.getpid(), signal.SIGTERM)

@@ -100,7 +100,7 @@ def seconds_of(key: str) -> float:
 def test_a_worker_killed_mid_cut_is_replaced_and_the_cut_completes(clip):
     with worker_process(**WORKER_ENV):
         assert request_extraction(clip)
-        first = eventually(lambda: cutting(clip), what="the first attempt to cut")
+        first = eventually(lambda: cutting(clip), timeout=120, what="the first attempt to cut")
         kill_worker(first)
         report = StringIO()
         call_command("cleanup_stale_extractions", stdout=report)
@@ -124,9 +124,9 @@ def test_a_worker_killed_mid_cut_is_replaced_and_the_cut_completes(clip):
 def test_a_cut_whose_worker_dies_on_every_attempt_fails_with_a_sentence(clip, alice):
     with worker_process(**WORKER_ENV):
         assert request_extraction(clip)
-        kill_worker(eventually(lambda: cutting(clip, attempt=1), what="attempt 1"))
+        kill_worker(eventually(lambda: cutting(clip, attempt=1), timeout=120, what="attempt 1"))
         sweep_extractions()
-        kill_worker(eventually(lambda: cutting(clip, attempt=2), what="attempt 2"))
+        kill_worker(eventually(lambda: cutting(clip, attempt=2), timeout=120, what="attempt 2"))
         sweep_extractions()
         failed = current(clip)
 
@@ -154,4 +154,19 @@ def test_a_cut_asked_for_while_the_broker_was_down_is_queued_by_the_sweeper(clip
 
     assert done.extraction_status == "ready", done.extraction_error
     assert (done.extraction_attempts, done.extraction_requeues) == (1, 1)
+    assert seconds_of(done.file_key) == pytest.approx(END - START, abs=0.1)
+
+
+def test_a_worker_sent_sigterm_mid_cut_gives_the_cut_back_and_another_finishes_it(clip):
+    with worker_process(**WORKER_ENV):
+        assert request_extraction(clip)
+        first = eventually(lambda: cutting(clip), timeout=120, what="the cut to start")
+        os.kill(int(first.extraction_worker.rsplit(":", 1)[1]), signal.SIGTERM)
+        # django-q2 starts a new worker process in place of the one that stopped; it takes the cut.
+        done = eventually(lambda: ended(clip), timeout=120, what="the cut to end")
+
+    assert done.extraction_status == "ready", done.extraction_error
+    assert done.extraction_attempts == 1  # the interrupted attempt was given back, not counted
+    assert done.extraction_worker != first.extraction_worker
+    assert any("was asked to stop" in e.reason for e in done.extraction_events.all())
     assert seconds_of(done.file_key) == pytest.approx(END - START, abs=0.1)
