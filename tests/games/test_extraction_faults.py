@@ -7,12 +7,16 @@ single keyframe, so it is re-encoded), long enough to kill its worker mid-cut.""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import av
 import pytest
@@ -51,7 +55,7 @@ def slow_to_cut(tmp_path_factory):
 
 
 @pytest.fixture
-def clip(alice, slow_to_cut, settings) -> Clip:
+def clip(alice, slow_to_cut, settings) -> Iterator[Clip]:
     settings.EXTRACTION_HEARTBEAT_SECONDS = HEARTBEAT
     settings.EXTRACTION_MAX_ATTEMPTS = 2
     game = Game.objects.create(owner=alice, opponent_name="Rovers")
@@ -61,7 +65,11 @@ def clip(alice, slow_to_cut, settings) -> Clip:
     Game.objects.filter(pk=game.pk).update(
         video_key=key, video_status="ready", video_duration=16.0, video_width=960, video_height=540
     )
-    return Clip.objects.create(game=game, start_time=START, end_time=END)
+    clip = Clip.objects.create(game=game, start_time=START, end_time=END)
+    yield clip
+    # A killed last attempt leaves its folder (a next attempt on this host would remove it).
+    for left in Path(tempfile.gettempdir()).glob(f"{task_id(clip.pk)}-*"):
+        shutil.rmtree(left, ignore_errors=True)
 
 
 def current(clip: Clip) -> Clip:
