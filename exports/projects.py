@@ -297,14 +297,10 @@ def project_cards_of(owner):
 
 
 def projects_of(owner):
-    """Projects with what a dashboard shows, in a constant number of queries."""
-    from django.db.models import Count, Prefetch, Q
-
-    by_state = {
-        f"clips_{state}": Count("project_clips", filter=Q(project_clips__clip__extraction_status=state))
-        for state in ("pending", "extracting", "ready", "failed")
-    }
-    from django.db.models import Exists, OuterRef
+    """Projects with what a dashboard shows, in a constant number of queries. Clip
+    counts come from the card clips (card_clips()), not from SQL aggregates: those
+    made every list, and its count query, group a join of all the projects' clips."""
+    from django.db.models import Exists, OuterRef, Prefetch
 
     from exports.models import ACTIVE_STATUSES, ExportJob, JobType
 
@@ -320,7 +316,7 @@ def projects_of(owner):
     return (
         Project.objects.filter(owner=owner)
         .select_related("working_video", "final_video", "overlay")
-        .annotate(clip_count=Count("project_clips"), **by_state, **exporting)
+        .annotate(**exporting)
         .prefetch_related(
             Prefetch("project_clips", ProjectClip.objects.select_related("clip__game").order_by("position"))
         )

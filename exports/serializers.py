@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections import Counter
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -56,7 +58,7 @@ class OverlaySerializer(serializers.ModelSerializer):
 class ProjectSerializer(serializers.ModelSerializer):
     """A project as lists show it; expects the annotations of projects.projects_of()."""
 
-    clip_count = serializers.IntegerField(read_only=True)
+    clip_count = serializers.SerializerMethodField()
     clips_by_status = serializers.SerializerMethodField()
     edited = serializers.SerializerMethodField()
     exported = serializers.SerializerMethodField()
@@ -88,11 +90,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             seen.setdefault(clip.game.pk, clip.game)
         return list(seen.values())
 
+    def get_clip_count(self, project: Project) -> int:
+        return len(card_clips(project))
+
     def get_clips_by_status(self, project: Project) -> dict[str, int]:
-        return {
-            state: getattr(project, f"clips_{state}")
-            for state in ("pending", "extracting", "ready", "failed")
-        }
+        counts = Counter(clip.extraction_status for clip in card_clips(project))
+        return {state: counts[state] for state in ("pending", "extracting", "ready", "failed")}
 
     def get_edited(self, project: Project) -> bool:
         return project.edited_at is not None
