@@ -6,15 +6,17 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
+// A Blob (a file) is sent as it is, with its own type, so the server sees its bytes.
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const raw = body instanceof Blob;
+  if (body !== undefined) headers["Content-Type"] = raw ? body.type || "application/octet-stream" : "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   const response = await fetch(path, {
     method,
     headers,
     credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || raw ? body : JSON.stringify(body),
   });
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {

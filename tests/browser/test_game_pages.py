@@ -25,6 +25,10 @@ SCREENSHOTS = Path(BASE_DIR) / "test-artifacts" / "screenshots"
 VIEWPORTS = [(1366, 768), (390, 844)]
 # Anything bigger than this goes up in parts (the server's parts are 16 MiB).
 SMALL_THRESHOLD = str(1_000_000)
+EARLIER_TSV = (
+    b"start_time\trating\ttags\tclip_name\tclip_duration\tnotes\r\n"
+    b"0:01\t3\tPassing Range,Possession Play\t\t2.0\tswitch of play  \r\n"
+)
 RATING_COLOURS = {4: "rgb(46, 125, 50)", 5: "rgb(102, 187, 106)", 3: "rgb(21, 101, 192)"}
 
 
@@ -321,4 +325,17 @@ def test_annotating_clips_with_keys_and_buttons(page, alice, ready_game):
             "#tsv-file", files=[{"name": "bad.tsv", "mimeType": "text/plain", "buffer": b"nonsense\n"}]
         )
         expect(page.locator("#tsv-result li").first).to_contain_text("Line 1")
+        # The file's bytes reach the server: a line that is not UTF-8 is named, not mangled.
+        latin1 = "start_time\trating\ttags\tclip_name\tclip_duration\tnotes\n1:00\t4\tPass\tJos\xe9\t15\t\n"
+        page.set_input_files(
+            "#tsv-file",
+            files=[{"name": "latin1.tsv", "mimeType": "text/plain", "buffer": latin1.encode("latin-1")}],
+        )
+        expect(page.locator("#tsv-result li").first).to_contain_text("Line 2")
+        # A file from the earlier version (long tag names, CRLF, "15.0") imports as it is.
+        page.set_input_files(
+            "#tsv-file",
+            files=[{"name": "earlier.tsv", "mimeType": "text/plain", "buffer": EARLIER_TSV}],
+        )
+        expect(page.locator("#tsv-result")).to_contain_text("written from earlier.tsv")
         expect(page.locator("#new-project-link")).to_have_attribute("href", f"/projects/new/?game={game.pk}")

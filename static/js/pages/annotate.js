@@ -517,7 +517,9 @@ export async function mount(root, data, shell) {
     result.className = "tsv-result";
     result.textContent = `Importing ${file.name}…`;
     try {
-      const written = await api("POST", `/api/games/${gameId}/clips.tsv`, { tsv: await file.text() });
+      // The file's bytes, not file.text(): the server checks the encoding line by line.
+      const tsvFile = new Blob([file], { type: "text/tab-separated-values" });
+      const written = await api("POST", `/api/games/${gameId}/clips.tsv`, tsvFile);
       result.classList.add("ok");
       result.textContent = `${written.length} clip${written.length === 1 ? "" : "s"} written from ${file.name}.`;
       await reload();
