@@ -30,6 +30,7 @@ from notifications.models import NotificationType
 from notifications.service import notify, send_change
 from videoeditor.errors import UserFacingError
 from videoeditor.pipeline import Pipeline, sentence
+from videoeditor.text import TextRefused, single_line
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,10 @@ def clean_filename(filename: str) -> str:
     """The client's file name, for display only; refused if it tries to be a path."""
     if not filename or not filename.strip():
         raise UploadError(400, "The file needs a name.")
-    if "\x00" in filename or any(ord(c) < 32 for c in filename):
-        raise UploadError(400, "The file name contains control characters.")
+    try:
+        single_line(filename, "The file name")
+    except TextRefused as refused:
+        raise UploadError(400, refused.message) from None
     if "/" in filename or "\\" in filename or filename.strip() in (".", ".."):
         raise UploadError(400, "The file name must be a plain name, not a path.")
     if len(filename) > 255:

@@ -63,6 +63,19 @@ def test_a_raw_body_needs_a_file_name(alice_api, game, video):
     assert "needs a name" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("name", ["bell\x07.mp4", "esc\x1b[31m.mp4", "del\x7f.mp4", "c1\x85.mp4"])
+def test_a_raw_body_with_a_control_character_in_its_name_is_refused(alice_api, game, video, name):
+    # The same text rule as every other name: no control character, C0, DEL or C1.
+    response = alice_api.generic(
+        "PUT", f"/api/games/{game.id}/video", read(video), content_type="video/mp4", HTTP_X_FILENAME=name
+    )
+
+    assert response.status_code == 400
+    control = next(c for c in name if not c.isprintable())
+    assert f"U+{ord(control):04X}" in response.json()["detail"]
+    assert not UploadSession.objects.filter(game=game).exists()
+
+
 def test_a_second_video_replaces_the_first_and_deletes_it(alice_api, game, media_dir):
     first = make_video(media_dir, fps=25)
     alice_api.generic(
