@@ -121,3 +121,16 @@ def test_the_schema_says_what_the_api_answers(schema):
     assert parts["properties"]["parts"]["type"] == "array"
     # An account may have no email address.
     assert "format" not in components["User"]["properties"]["email"]
+
+
+def test_ids_in_paths_are_documented_as_64_bit_keys(schema):
+    ids = [
+        (label, parameter["schema"])
+        for label, operation in operations(schema)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path" and parameter["schema"].get("type") == "integer"
+        and parameter["name"].endswith("_id")
+    ]  # fmt: skip
+
+    assert len(ids) > 40
+    assert all(s["minimum"] == 1 and s["maximum"] == 2**63 - 1 for _, s in ids), ids
