@@ -446,7 +446,7 @@ def test_a_stock_uppy_resumes_after_a_closed_page_and_a_refused_part(
 
     def hold_after_four(route) -> None:
         if route.request.method == "PUT" and int(part_number(route.request.url)) > 4:
-            held.append(route)  # never answered: the page closes with it in flight
+            held.append(route)  # not sent while the page lives: it closes with it in flight
         else:
             route.continue_()
 
@@ -498,8 +498,9 @@ def test_a_stock_uppy_resumes_after_a_closed_page_and_a_refused_part(
     assert deletes == []
     assert UploadSession.objects.filter(game=game).count() == 1
     assert sorted(stored[1]) == [1, 2, 3, 4]
-    assert resumed_from == {1, 2, 3, 4}
-    assert sorted(stored[2]) == list(range(5, part_count + 1))
+    # Playwright may let the held fifth part through as the page closes.
+    assert resumed_from in ({1, 2, 3, 4}, {1, 2, 3, 4, 5})
+    assert sorted(stored[2]) == sorted(set(range(1, part_count + 1)) - resumed_from)
     game.refresh_from_db()
     assert game.video_status == "ready"
     assert stored_sha256(game.video_key) == sha256(video)
