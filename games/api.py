@@ -304,7 +304,24 @@ class UploadParts(APIView):
 
 class UploadPartURL(APIView):
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT, **errors(400)}, tags=["uploads"], summary="Where to PUT part n"
+        responses={
+            200: inline_serializer(
+                "PartTarget",
+                {
+                    "number": serializers.IntegerField(),
+                    # null while the client decides the part size (Uppy slices the file itself)
+                    "size": serializers.IntegerField(allow_null=True),
+                    "url": serializers.CharField(),
+                    "method": serializers.CharField(),
+                    "direct": serializers.BooleanField(),
+                    "headers": serializers.DictField(child=serializers.CharField()),
+                    "expires_in": serializers.IntegerField(required=False),
+                },
+            ),
+            **errors(400),
+        },
+        tags=["uploads"],
+        summary="Where to PUT part n",
     )
     def get(self, request: Request, game_id: int, upload_id, number: int) -> Response:
         _, session = owned_upload(request, game_id, upload_id)
@@ -492,7 +509,36 @@ class ClipsTSV(APIView):
 
 
 class Tags(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["clips"], summary="The tag vocabulary by position")
+    @extend_schema(
+        responses=inline_serializer(
+            "TagVocabulary",
+            {
+                "positions": inline_serializer(
+                    "PositionTags",
+                    {
+                        "position": serializers.CharField(),
+                        "tags": inline_serializer(
+                            "Tag",
+                            {"short": serializers.CharField(), "long": serializers.CharField()},
+                            many=True,
+                        ),
+                    },
+                    many=True,
+                ),
+                "ratings": inline_serializer(
+                    "Rating",
+                    {
+                        "rating": serializers.IntegerField(),
+                        "adjective": serializers.CharField(),
+                        "symbol": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+        tags=["clips"],
+        summary="The tag vocabulary by position",
+    )
     def get(self, request: Request) -> Response:
         from games.tags import POSITIONS, RATING_ADJECTIVES, RATING_SYMBOLS
 
