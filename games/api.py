@@ -467,7 +467,10 @@ class ClipsTSV(APIView):
         return response
 
     @extend_schema(
-        request={"text/tab-separated-values": OpenApiTypes.STR},
+        request={
+            "text/tab-separated-values": OpenApiTypes.STR,
+            "application/json": inline_serializer("TSVText", {"tsv": serializers.CharField()}),
+        },
         responses={
             200: ClipSerializer(many=True),
             400: inline_serializer(
