@@ -21,27 +21,28 @@ django.setup()
 from django.core.files.storage import default_storage
 from games.objects import object_store
 
-seen = []
+seen = []  # the clients, kept alive: a freed one's id may be reused
 
 def request():
     # what a request does: the storage's connection and the uploads' object store
-    seen.append(id(default_storage.connection.meta.client))
-    seen.append(id(object_store().client))
-    seen.append(id(default_storage.bucket.meta.client))
+    seen.append(default_storage.connection.meta.client)
+    seen.append(object_store().client)
+    seen.append(default_storage.bucket.meta.client)
 
 threads = [threading.Thread(target=request) for _ in range(4)]
 for thread in threads:
     thread.start()
 for thread in threads:
     thread.join()
-resources = set()
+resources = []  # the objects, kept alive: a freed one's id may be reused
 def resource():
-    resources.add(id(default_storage.connection))
+    resources.append(default_storage.connection)
 for _ in range(2):
     thread = threading.Thread(target=resource)
     thread.start()
     thread.join()
-print(json.dumps({"clients": len(set(seen)), "calls": len(seen), "resources": len(resources)}))
+clients = len({id(c) for c in seen})
+print(json.dumps({"clients": clients, "calls": len(seen), "resources": len({id(r) for r in resources})}))
 """
 
 
