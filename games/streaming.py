@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
+from videoeditor.errors import UserFacingError
+
 CHUNK = 1024 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
@@ -25,7 +27,11 @@ def _read(path: str, start: int, length: int) -> Iterator[bytes]:
 
 
 def ranged_file_response(request: HttpRequest, path: str, content_type: str) -> HttpResponse:
-    size = os.path.getsize(path)
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        # The row outlived its file (deleted by hand, a restored database): say so.
+        raise UserFacingError(404, "The video file is missing from storage.") from None
     start, end, status = 0, size - 1, 200
     header = request.headers.get("Range", "").strip()
     if header:

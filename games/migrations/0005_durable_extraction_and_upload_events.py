@@ -5,79 +5,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('games', '0004_clip'),
+        ("games", "0004_clip"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExtractionEvent',
+            name="ExtractionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('from_status', models.CharField(blank=True, max_length=16)),
-                ('to_status', models.CharField(max_length=16)),
-                ('reason', models.CharField(max_length=500)),
-                ('worker_id', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("from_status", models.CharField(blank=True, max_length=16)),
+                ("to_status", models.CharField(max_length=16)),
+                ("reason", models.CharField(max_length=500)),
+                ("worker_id", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['at', 'pk'],
-                'abstract': False,
+                "ordering": ["at", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='UploadEvent',
+            name="UploadEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('from_status', models.CharField(blank=True, max_length=16)),
-                ('to_status', models.CharField(max_length=16)),
-                ('reason', models.CharField(max_length=500)),
-                ('worker_id', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("from_status", models.CharField(blank=True, max_length=16)),
+                ("to_status", models.CharField(max_length=16)),
+                ("reason", models.CharField(max_length=500)),
+                ("worker_id", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ['at', 'pk'],
-                'abstract': False,
+                "ordering": ["at", "pk"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='clip',
-            name='extraction_attempts',
-            field=models.PositiveIntegerField(default=0, help_text='times a worker took the cut on'),
+            model_name="clip",
+            name="extraction_attempts",
+            field=models.PositiveIntegerField(default=0, help_text="times a worker took the cut on"),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='extraction_queued_at',
+            model_name="clip",
+            name="extraction_queued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='extraction_requeues',
-            field=models.PositiveIntegerField(default=0, help_text='times queued again unclaimed'),
+            model_name="clip",
+            name="extraction_requeues",
+            field=models.PositiveIntegerField(default=0, help_text="times queued again unclaimed"),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='extraction_started_at',
+            model_name="clip",
+            name="extraction_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='extraction_worker',
+            model_name="clip",
+            name="extraction_worker",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddIndex(
-            model_name='clip',
-            index=models.Index(fields=['extraction_status', 'extraction_queued_at'], name='games_clip_extract_c402d1_idx'),
+            model_name="clip",
+            index=models.Index(
+                fields=["extraction_status", "extraction_queued_at"], name="games_clip_extract_c402d1_idx"
+            ),
         ),
         migrations.AddField(
-            model_name='extractionevent',
-            name='clip',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extraction_events', to='games.clip'),
+            model_name="extractionevent",
+            name="clip",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="extraction_events", to="games.clip"
+            ),
         ),
         migrations.AddField(
-            model_name='uploadevent',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='games.uploadsession'),
+            model_name="uploadevent",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="games.uploadsession"
+            ),
         ),
     ]
