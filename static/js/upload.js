@@ -304,7 +304,7 @@ export class Upload extends EventTarget {
       }
       if (active.mode === "multipart") {
         const error = new Error(
-          `This game already has an unfinished upload of ${active.filename} (${formatBytes(active.size)}). ` +
+          `This game already has an unfinished upload of ${active.filename}${active.size ? ` (${formatBytes(active.size)})` : ""}. ` +
             "Choose that same file to continue it, or cancel that upload.",
         );
         error.status = 409;

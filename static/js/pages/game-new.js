@@ -153,7 +153,8 @@ export async function mount(root, data, shell) {
           link.textContent = g.display_name;
           const file = document.createElement("span");
           file.className = "muted small";
-          file.textContent = `${g.upload.filename} · ${formatBytes(g.upload.size)}`;
+          // An upload whose client never said its size (Uppy) shows none rather than 0 B.
+          file.textContent = g.upload.size ? `${g.upload.filename} · ${formatBytes(g.upload.size)}` : g.upload.filename;
           li.append(link, file);
           return li;
         }),
