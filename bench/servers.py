@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from videoeditor.stack import web_command
+from videoeditor.stack import web_command, web_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -63,7 +63,7 @@ def web(port: int, log_path: Path, start_timeout: float = 60.0) -> Iterator[subp
         process = subprocess.Popen(
             web_command(HOST, port),
             cwd=BASE_DIR,
-            env=dict(os.environ),
+            env=web_env(dict(os.environ)),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

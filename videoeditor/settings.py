@@ -120,6 +120,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+elif read.bool("DATABASE_POOL", default=False):
+    # Web processes: under ASGI each request's sync code runs on a fresh thread, and
+    # Django keeps persistent connections per thread, so every request connected
+    # anew. A psycopg pool is shared by a process's threads. Never in task workers:
+    # django-q2 forks them, and a pool's connections must not cross a fork.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": read.int("DATABASE_POOL_MAX_SIZE", default=20, minimum=1),
+        "timeout": 10,
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", read.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -42,6 +42,13 @@ def web_command(host: str, port: int, workers: int | None = None) -> list[str]:
     ]  # fmt: skip
 
 
+def web_env(env: dict[str, str]) -> dict[str, str]:
+    """The web processes' environment: a database connection pool in each (PostgreSQL;
+    SQLite ignores it) unless DATABASE_POOL says otherwise. Only web processes: task
+    workers fork, and pooled connections must not cross a fork."""
+    return {"DATABASE_POOL": "true", **env}
+
+
 class Stack:
     def __init__(self) -> None:
         self.children: dict[str, subprocess.Popen] = {}
@@ -110,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        stack.start("web", web_command(args.host, args.port), env)
+        stack.start("web", web_command(args.host, args.port), web_env(env))
         stack.start("worker", [sys.executable, "manage.py", "qcluster"], env)
         host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
         print(
