@@ -4,6 +4,7 @@ nothing behind."""
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -169,7 +170,13 @@ def test_the_stack_serves_and_stops_cleanly_on_ctrl_c(stack_env):
         code = stack.wait(timeout=30)
     finally:
         if stack.poll() is None:
+            # A failed check: its children run in their own sessions, so a kill of
+            # the stack alone would leave the web server, workers and Redis running.
+            leftovers = psutil.Process(stack.pid).children(recursive=True)
             stack.kill()
+            for process in leftovers:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
 
     assert code == 0
     assert "Stopped." in stack.stdout.read()
