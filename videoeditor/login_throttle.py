@@ -197,3 +197,25 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form) -> HttpResponse:
         forget_account_failures(form.get_user().get_username())
         return super().form_valid(form)
+
+
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """/admin/login/ under the same limits: the admin's own view, refused over them."""
+    from django.contrib import admin
+    from django.utils.html import format_html
+
+    if request.method == "POST":
+        username = _posted_username(request.POST)
+        refused = refusal(client_address(request), username)
+        if refused is not None:
+            response = HttpResponse(
+                format_html("<!doctype html><title>Sign-in refused</title><p>{}</p>", refused.sentence),
+                status=429,
+            )
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        response = admin.site.login(request, extra_context)
+        if request.user.is_authenticated:
+            forget_account_failures(username)
+        return response
+    return admin.site.login(request, extra_context)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("gallery/", export_views.gallery, name="gallery"),
     path("login/", login_throttle.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/login/", login_throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/health", api.HealthView.as_view(), name="api-health"),
     path("api/auth/token", login_throttle.ObtainAuthTokenView.as_view(), name="api-token"),

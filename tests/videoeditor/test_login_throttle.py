@@ -169,3 +169,26 @@ def test_the_schema_documents_the_429(api, alice):
     api.force_authenticate(alice)
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert "429" in schema["paths"]["/api/auth/token"]["post"]["responses"]
+
+
+def test_the_admin_login_is_throttled_too(client, admin_user):
+    # given: an address that failed the admin's sign-in as often as the account allows
+    for _ in range(3):
+        response = client.post("/admin/login/", {"username": "admin", "password": "wrong"})
+        assert response.status_code == 200
+
+    # when the right password comes next
+    response = client.post("/admin/login/", {"username": "admin", "password": "password"})
+
+    # then it is refused with a sentence, and nobody is logged in
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert b"Too many failed sign-ins for this account" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_login_still_logs_in(client, admin_user):
+    response = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "password"})
+
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
