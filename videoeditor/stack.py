@@ -35,10 +35,15 @@ def web_command(host: str, port: int, workers: int | None = None) -> list[str]:
     leaves every other core idle. They share nothing but the database and Redis."""
     from django.conf import settings
 
+    from notifications.consumers import MAX_FRAME_CHARS
+
+    # A socket frame is refused while it is read, not after 16 MiB (uvicorn's
+    # default) has been buffered; four bytes a character is UTF-8's worst case.
+    ws_max_size = 4 * MAX_FRAME_CHARS
     return [
         sys.executable, "-m", "uvicorn", "videoeditor.asgi:application",
         "--host", host, "--port", str(port), "--ws", "websockets", "--lifespan", "off",
-        "--workers", str(workers or settings.WEB_CONCURRENCY),
+        "--ws-max-size", str(ws_max_size), "--workers", str(workers or settings.WEB_CONCURRENCY),
     ]  # fmt: skip
 
 
