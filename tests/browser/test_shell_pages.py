@@ -95,3 +95,31 @@ def test_soft_navigation_keeps_the_shell_and_the_gallery_plays_a_final_video(pag
         page.go_back()
         mounted(page, "home")
         assert page.evaluate("window.__sameDocument") is True
+
+
+def test_too_many_failed_sign_ins_show_a_sentence_on_the_login_page(browser, alice):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    with web_process() as url:
+        # given: as many wrong passwords for alice as an account allows (5 by default)
+        for _ in range(5):
+            page.goto(f"{url}/login/")
+            page.fill("#id_username", "alice")
+            page.fill("#id_password", "not her password")
+            page.click("button[type=submit]")
+            expect(page.locator(".error")).to_contain_text("didn't match")
+
+        # when: the right password comes next
+        page.fill("#id_username", "alice")
+        page.fill("#id_password", PASSWORD)
+        with page.expect_response(lambda r: r.url.endswith("/login/") and r.request.method == "POST") as sent:
+            page.click("button[type=submit]")
+
+        # then: refused with a sentence saying when to try again, and still on the login page
+        assert sent.value.status == 429
+        assert int(sent.value.headers["retry-after"]) > 0
+        expect(page.locator("[role=alert]")).to_contain_text("Too many failed sign-ins for this account.")
+        expect(page.locator("[role=alert]")).to_contain_text("Try again in 5 minutes.")
+        assert page.url == f"{url}/login/"
+        screenshots(page, "login-throttled")
+    context.close()
