@@ -21,6 +21,7 @@ from typing import Any
 from django.db import models, transaction
 
 from videoeditor.errors import UserFacingError
+from videoeditor.text import ellipsize
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class StepEvent(models.Model):
 
 def sentence(text: str, limit: int = REASON_MAX) -> str:
     """`text` cut to fit a column of `limit` characters."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return ellipsize(text, limit)
 
 
 class Pipeline:
