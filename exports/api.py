@@ -64,9 +64,7 @@ def owned_project_clip(request: Request, project_id: int, project_clip_id: int) 
     return get_object_or_404(
         ProjectClip.objects.select_related("clip__game", "project"),
         pk=project_clip_id,
-        # Through the project's own pk, whose lookup turns an id past 64 bits into
-        # "no such row"; the foreign key column's lookup hands it to the driver (500).
-        project__pk=project_id,
+        project_id=project_id,
         project__owner=request.user,
     )
 

@@ -1,8 +1,9 @@
 from django.urls import path
 
+import videoeditor.converters  # noqa: F401  (registers <id:...>)
 from exports import api
 
-project = "projects/<int:project_id>"
+project = "projects/<id:project_id>"
 urlpatterns = [
     path("projects", api.ProjectList.as_view(), name="project-list"),
     path("projects/preview-clips", api.PreviewClips.as_view(), name="project-preview-clips"),
@@ -12,7 +13,7 @@ urlpatterns = [
     path(f"{project}/clips", api.ProjectClips.as_view(), name="project-clips"),
     path(f"{project}/clips/order", api.ProjectClipOrder.as_view(), name="project-clip-order"),
     path(
-        f"{project}/clips/<int:project_clip_id>", api.ProjectClipDetail.as_view(), name="project-clip-detail"
+        f"{project}/clips/<id:project_clip_id>", api.ProjectClipDetail.as_view(), name="project-clip-detail"
     ),
     path(f"{project}/overlay", api.ProjectOverlay.as_view(), name="project-overlay"),
     path(f"{project}/working-video/file", api.WorkingVideoFile.as_view(), name="project-working-video-file"),
@@ -22,6 +23,6 @@ urlpatterns = [
     path("exports/recent", api.RecentExports.as_view(), name="export-recent"),
     path("exports/<str:job_id>", api.ExportDetail.as_view(), name="export-detail"),
     path("downloads", api.Downloads.as_view(), name="download-list"),
-    path("downloads/<int:video_id>", api.DownloadDetail.as_view(), name="download-detail"),
-    path("downloads/<int:video_id>/file", api.DownloadFile.as_view(), name="download-file"),
+    path("downloads/<id:video_id>", api.DownloadDetail.as_view(), name="download-detail"),
+    path("downloads/<id:video_id>/file", api.DownloadFile.as_view(), name="download-file"),
 ]

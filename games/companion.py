@@ -39,6 +39,7 @@ from games import uploads
 from games.models import Game, UploadMode, UploadSession, UploadStatus
 from games.objects import object_store
 from games.uploads import UploadError
+from videoeditor.fields import MAX_ID
 
 
 class SameOriginSessionAuthentication(SessionAuthentication):
@@ -77,7 +78,7 @@ def owned_game_from(request: Request, metadata) -> Game:
         game_id = int(str(raw))
     except ValueError:
         raise UploadError(400, "Say which game the video is for: set the file's metadata game_id.") from None
-    game = Game.objects.filter(owner=request.user, pk=game_id).first() if 0 < game_id < 2**63 else None
+    game = Game.objects.filter(owner=request.user, pk=game_id).first() if 0 < game_id <= MAX_ID else None
     if game is None:
         raise UploadError(404, "There is no game with that id among yours.")
     return game

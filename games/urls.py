@@ -1,21 +1,22 @@
 from django.urls import path
 
+import videoeditor.converters  # noqa: F401  (registers <id:...>)
 from games import api, companion
 
-upload = "games/<int:game_id>/uploads/<uuid:upload_id>"
+upload = "games/<id:game_id>/uploads/<uuid:upload_id>"
 uppy = "uppy/s3/multipart/<uuid:upload_id>"
 urlpatterns = [
     path("games", api.GameList.as_view(), name="game-list"),
     path("games/tournaments", api.Tournaments.as_view(), name="game-tournaments"),
-    path("games/<int:game_id>", api.GameDetail.as_view(), name="game-detail"),
-    path("games/<int:game_id>/video", api.GameVideo.as_view(), name="game-video"),
-    path("games/<int:game_id>/upload-url", api.UploadURL.as_view(), name="game-upload-url"),
-    path("games/<int:game_id>/confirm-video", api.ConfirmVideo.as_view(), name="game-confirm-video"),
-    path("games/<int:game_id>/clips", api.ClipList.as_view(), name="clip-list"),
-    path("games/<int:game_id>/clips.tsv", api.ClipsTSV.as_view(), name="clip-tsv"),
-    path("clips/<int:clip_id>", api.ClipDetail.as_view(), name="clip-detail"),
+    path("games/<id:game_id>", api.GameDetail.as_view(), name="game-detail"),
+    path("games/<id:game_id>/video", api.GameVideo.as_view(), name="game-video"),
+    path("games/<id:game_id>/upload-url", api.UploadURL.as_view(), name="game-upload-url"),
+    path("games/<id:game_id>/confirm-video", api.ConfirmVideo.as_view(), name="game-confirm-video"),
+    path("games/<id:game_id>/clips", api.ClipList.as_view(), name="clip-list"),
+    path("games/<id:game_id>/clips.tsv", api.ClipsTSV.as_view(), name="clip-tsv"),
+    path("clips/<id:clip_id>", api.ClipDetail.as_view(), name="clip-detail"),
     path("tags", api.Tags.as_view(), name="tags"),
-    path("games/<int:game_id>/uploads", api.UploadList.as_view(), name="upload-list"),
+    path("games/<id:game_id>/uploads", api.UploadList.as_view(), name="upload-list"),
     path(upload, api.UploadDetail.as_view(), name="upload-detail"),
     path(f"{upload}/parts", api.UploadParts.as_view(), name="upload-parts"),
     path(f"{upload}/parts/<int:number>", api.UploadPart.as_view(), name="upload-part"),

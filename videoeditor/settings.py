@@ -345,6 +345,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "videoeditor.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
+    # Row ids in paths (videoeditor/converters.py): 64-bit primary keys, documented so a
+    # client (and a fuzzer) knows where they end.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
     "TITLE": "Soccer Highlight Video Editor API",
     "DESCRIPTION": (
         "Games and uploads, clip annotations, projects and their framing and overlay "

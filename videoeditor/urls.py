@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import videoeditor.converters  # noqa: F401  (registers <id:...>)
 from exports import views as export_views
 from games import views as game_views
 from videoeditor import api, login_throttle, views
@@ -10,10 +11,10 @@ from videoeditor import api, login_throttle, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("games/new/", game_views.game_new, name="game-new"),
-    path("games/<int:game_id>/", game_views.game_annotate, name="game-annotate"),
+    path("games/<id:game_id>/", game_views.game_annotate, name="game-annotate"),
     path("projects/new/", export_views.project_new, name="project-new"),
-    path("projects/<int:project_id>/", export_views.project_framing, name="project-framing"),
-    path("projects/<int:project_id>/overlay/", export_views.project_overlay, name="project-overlay-page"),
+    path("projects/<id:project_id>/", export_views.project_framing, name="project-framing"),
+    path("projects/<id:project_id>/overlay/", export_views.project_overlay, name="project-overlay-page"),
     path("gallery/", export_views.gallery, name="gallery"),
     path("login/", login_throttle.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 # The only paths an anonymous visitor may use.
 PUBLIC = {"login/", "logout/", "api/health", "api/auth/token"}
-SAMPLE_VALUES = {"int": "1", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x/y"}
+SAMPLE_VALUES = {"int": "1", "id": "1", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x/y"}
 
 
 def concrete_paths(patterns=None, prefix: str = "") -> list[str]:

@@ -13,6 +13,4 @@ class Command(SweepCommand):
         "and exports pending longer than EXPORT_STALE_MINUTES."
     )
     nothing, noun = "No stale exports.", "export(s)"
-
-    def sweep(self, dry_run: bool) -> list[str]:
-        return jobs.sweep(dry_run=dry_run)
+    sweep = staticmethod(jobs.sweep)

@@ -13,6 +13,4 @@ class Command(SweepCommand):
         "and cuts waiting longer than EXTRACTION_STALE_MINUTES."
     )
     nothing, noun = "No stale clip cuts.", "cut(s)"
-
-    def sweep(self, dry_run: bool) -> list[str]:
-        return sweep_extractions(dry_run=dry_run)
+    sweep = staticmethod(sweep_extractions)
