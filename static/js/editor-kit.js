@@ -1,6 +1,25 @@
-// Pieces the framing and overlay editors share: debounced versioned autosave
-// (with the "changed in another tab" banner), export progress (socket + polling
-// fallback, cancel), and small DOM helpers.
+// The editor core the framing and overlay pages are wired from.
+//
+//   new Disposer()            .add(fn) .listen(target, type, fn, opts) .timeout(fn, ms) .interval(fn, ms)
+//                             .frame(fn) .subscribe(off) → dispose() runs every cleanup once, newest first.
+//   isTyping(event)           THE one "is the user typing" rule: inputs, textareas, selects, contenteditable.
+//   bindKeys(target, map)     keydown → map[event.key](event) unless typing; Space/Enter on a button or link
+//                             is left to the button; a handler returning false is "not handled". → off()
+//   new Transport(video, {fps, offset, segments, duration})
+//                             play/pause/toggle/seek(t)/step(frames) in CLIP time (the file time minus
+//                             `offset()`); while playing, playbackRate follows the segment speed at the
+//                             playhead, trimmed time is skipped (plays trim_start → trim_end), and "time"
+//                             is emitted every animation frame. on("time"|"play"|"pause", fn) → off().
+//                             Without a playable video the clock still runs (speed-aware).
+//   timelineSeek(element, {duration, onSeek, view, ignore})
+//                             click or drag (mouse, pen, touch: pointer events) on a timeline → onSeek(t).
+//   timeAtX(element, clientX, {start, end})  the time under a pointer on a (zoomed) timeline.
+//   dragWith(event, {onMove, onEnd})  pointer drag with capture (touch works; give the element
+//                             `touch-action: none`).
+//   Autosaver, SaveIndicator, staleBanner, ExportPanel (quality + sound choices from the vocabulary).
+//
+// Formatting and `el` live in ../ui.js; the copies below are re-exports kept only until every
+// page imports them from ui.js.
 
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -316,4 +335,270 @@ export function dragWith(event, { onMove, onEnd }) {
   target.addEventListener("pointermove", move);
   target.addEventListener("pointerup", up);
   target.addEventListener("pointercancel", up);
+}
+
+// --- teardown ---------------------------------------------------------------------------
+
+/** Collects what a page sets up (listeners, timers, animation frames, socket
+ *  subscriptions) and undoes all of it, newest first, on `dispose()`. */
+export class Disposer {
+  constructor() {
+    this.cleanups = [];
+    this.disposed = false;
+  }
+
+  add(cleanup) {
+    if (this.disposed) cleanup();
+    else this.cleanups.push(cleanup);
+    return cleanup;
+  }
+
+  listen(target, type, handler, options) {
+    target.addEventListener(type, handler, options);
+    return this.add(() => target.removeEventListener(type, handler, options));
+  }
+
+  timeout(fn, ms) {
+    const id = setTimeout(fn, ms);
+    return this.add(() => clearTimeout(id));
+  }
+
+  interval(fn, ms) {
+    const id = setInterval(fn, ms);
+    return this.add(() => clearInterval(id));
+  }
+
+  frame(fn) {
+    const id = requestAnimationFrame(fn);
+    return this.add(() => cancelAnimationFrame(id));
+  }
+
+  /** `off` is what a subscribe call returned (a function, or an object with unsubscribe/close). */
+  subscribe(off) {
+    if (typeof off === "function") return this.add(off);
+    if (off && typeof off.unsubscribe === "function") return this.add(() => off.unsubscribe());
+    if (off && typeof off.close === "function") return this.add(() => off.close());
+    return () => {};
+  }
+
+  dispose() {
+    this.disposed = true;
+    while (this.cleanups.length) {
+      const cleanup = this.cleanups.pop();
+      try {
+        cleanup();
+      } catch (error) {
+        console.warn("cleanup failed", error);
+      }
+    }
+  }
+}
+
+// --- keys -------------------------------------------------------------------------------
+
+/** THE rule: a key typed into a field is the field's, never a shortcut. */
+export function isTyping(event) {
+  const target = event && event.target;
+  if (!target || !target.closest) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])"));
+}
+
+/** keydown shortcuts: map of event.key → handler(event). Returns off(). */
+export function bindKeys(target, map) {
+  const onKey = (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event)) return;
+    const handler = map[event.key];
+    if (!handler) return;
+    if ((event.key === " " || event.key === "Enter") && event.target.closest && event.target.closest("button, a[href]")) {
+      return; // the focused button's own activation
+    }
+    if (handler(event) !== false) event.preventDefault();
+  };
+  target.addEventListener("keydown", onKey);
+  return () => target.removeEventListener("keydown", onKey);
+}
+
+// --- the transport ----------------------------------------------------------------------
+
+const value = (option) => (typeof option === "function" ? option() : option);
+
+/** The time map of a clip's segments (exports/render/segments.py): the segment
+ *  index holding clip time `t` inside [trim_start, trim_end]. */
+function segmentAt(segments, t) {
+  let i = 0;
+  while (i < segments.splits.length && t >= segments.splits[i]) i += 1;
+  return i;
+}
+
+/** Play/pause/seek on one <video>, in clip time. Options may be values or functions
+ *  (read each time, so a page can switch clips): fps (the probed rate; no default),
+ *  offset (clip start in the file, s), segments ({trim_start, trim_end, splits, speeds}
+ *  or null for the whole clip at 1×), duration (clip length, s). */
+export class Transport {
+  constructor(video, { fps = null, offset = 0, segments = null, duration = null } = {}) {
+    this.video = video;
+    this.options = { fps, offset, segments, duration };
+    this.time = 0;
+    this.playing = false;
+    this.listeners = { time: new Set(), play: new Set(), pause: new Set() };
+    this.frameId = null;
+    this.lastTick = 0;
+    this.tick = this.tick.bind(this);
+  }
+
+  get fps() {
+    return value(this.options.fps) || null;
+  }
+
+  get duration() {
+    const given = value(this.options.duration);
+    if (Number.isFinite(given)) return given;
+    const file = this.video.duration;
+    return Number.isFinite(file) ? Math.max(0, file - this.offset) : 0;
+  }
+
+  get offset() {
+    return value(this.options.offset) || 0;
+  }
+
+  /** The playable span and speeds: the clip's segments, or all of it at 1×. */
+  get segments() {
+    return value(this.options.segments) || { trim_start: 0, trim_end: this.duration, splits: [], speeds: [1] };
+  }
+
+  get speed() {
+    const s = this.segments;
+    return s.speeds[segmentAt(s, this.time)] || 1;
+  }
+
+  get muted() {
+    return this.video.muted;
+  }
+
+  set muted(muted) {
+    this.video.muted = Boolean(muted);
+  }
+
+  usable() {
+    return this.video.readyState >= 1 && !this.video.error && Boolean(this.video.currentSrc || this.video.src);
+  }
+
+  on(kind, fn) {
+    this.listeners[kind].add(fn);
+    return () => this.listeners[kind].delete(fn);
+  }
+
+  emit(kind) {
+    this.listeners[kind].forEach((fn) => fn(this.time, this));
+  }
+
+  /** Moves the video to the clip time (no event). */
+  syncVideo() {
+    if (!this.usable()) return;
+    const target = this.offset + this.time;
+    if (Math.abs(this.video.currentTime - target) > 0.02) this.video.currentTime = target;
+  }
+
+  seek(time) {
+    this.time = clamp(Number(time) || 0, 0, this.duration);
+    this.syncVideo();
+    this.emit("time");
+  }
+
+  /** Moves whole frames at the probed rate (pauses first). Without a rate it does nothing. */
+  step(frames) {
+    const fps = this.fps;
+    if (!fps) return;
+    this.pause();
+    const frame = Math.round(this.time * fps) + frames;
+    this.seek(frame / fps);
+  }
+
+  play() {
+    if (this.playing) return;
+    const s = this.segments;
+    if (this.time < s.trim_start || this.time >= s.trim_end - 0.05) this.time = s.trim_start;
+    this.playing = true;
+    this.lastTick = performance.now();
+    this.syncVideo();
+    if (this.usable()) {
+      this.video.playbackRate = this.speed;
+      this.video.play().catch(() => {}); // the clock below still runs
+    }
+    this.emit("play");
+    this.emit("time");
+    this.frameId = requestAnimationFrame(this.tick);
+  }
+
+  pause() {
+    if (!this.playing) return;
+    this.playing = false;
+    cancelAnimationFrame(this.frameId);
+    this.frameId = null;
+    this.video.pause();
+    this.emit("pause");
+    this.emit("time");
+  }
+
+  toggle() {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  tick(now) {
+    if (!this.playing) return;
+    const s = this.segments;
+    if (this.usable() && !this.video.paused && !this.video.seeking) {
+      this.time = this.video.currentTime - this.offset;
+    } else {
+      this.time += ((now - this.lastTick) / 1000) * this.speed;
+    }
+    this.lastTick = now;
+    if (this.time < s.trim_start) {
+      this.time = s.trim_start; // trimmed-off time is skipped
+      this.syncVideo();
+    }
+    if (this.time >= s.trim_end) {
+      this.time = s.trim_end;
+      this.pause();
+      return;
+    }
+    if (this.usable()) {
+      const speed = this.speed;
+      if (this.video.playbackRate !== speed) this.video.playbackRate = speed;
+    }
+    this.emit("time");
+    this.frameId = requestAnimationFrame(this.tick);
+  }
+
+  destroy() {
+    this.pause();
+    Object.values(this.listeners).forEach((set) => set.clear());
+  }
+}
+
+// --- timelines --------------------------------------------------------------------------
+
+/** The time under `clientX` on a timeline element showing [start, end]. */
+export function timeAtX(element, clientX, { start, end }) {
+  const box = element.getBoundingClientRect();
+  const fraction = box.width > 0 ? (clientX - box.left) / box.width : 0;
+  return clamp(start + fraction * (end - start), Math.min(start, end), Math.max(start, end));
+}
+
+/** Click or drag on a timeline to seek. `duration` and `view` (→ {start, end}, for a
+ *  zoomed timeline) may be functions; pointer-downs on `ignore` (a selector) are left
+ *  to their own handlers. Returns off(). */
+export function timelineSeek(element, { duration, onSeek, view = null, ignore = null }) {
+  const span = () => (view ? view() : { start: 0, end: value(duration) || 0 });
+  const onDown = (event) => {
+    if (event.button > 0) return;
+    if (ignore && event.target.closest && event.target.closest(ignore)) return;
+    const window = span();
+    onSeek(timeAtX(element, event.clientX, window), event);
+    dragWith(event, { onMove: (dx, dy, e) => onSeek(timeAtX(element, e.clientX, window), e) });
+  };
+  element.addEventListener("pointerdown", onDown);
+  return () => element.removeEventListener("pointerdown", onDown);
 }
