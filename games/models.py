@@ -217,3 +217,49 @@ class UploadEvent(StepEvent):
     """Every step of an upload session, with its reason."""
 
     session = models.ForeignKey(UploadSession, on_delete=models.CASCADE, related_name="events")
+
+
+class PictureKind(models.TextChoices):
+    POSTER = "poster", "Poster frame"
+    FILMSTRIP = "filmstrip", "Filmstrip (sprite sheet)"
+
+
+class PictureSubject(models.TextChoices):
+    GAME = "game", "Game video"
+    CLIP = "clip", "Cut clip"
+    FINAL_VIDEO = "final_video", "Final video"
+
+
+class Picture(models.Model):
+    """A JPEG made from a stored video (see games/pictures.py): a poster frame, or a
+    filmstrip of tiles in a grid. Made for one file of its subject (`source_key`): a
+    new video (a replaced game video, a clip cut again) gets new pictures. Subjects
+    are named by type and id, not a foreign key, as final videos live in exports."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pictures")
+    subject_type = models.CharField(max_length=16, choices=PictureSubject.choices)
+    subject_id = models.BigIntegerField()
+    source_key = models.CharField(max_length=500, help_text="the video it was made from")
+    kind = models.CharField(max_length=16, choices=PictureKind.choices)
+    key = models.CharField(max_length=500, help_text="the JPEG in storage")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # Filmstrips: tile i shows the frame at i * interval seconds, left to right, row by row.
+    columns = models.PositiveIntegerField(default=1)
+    rows = models.PositiveIntegerField(default=1)
+    tile_width = models.PositiveIntegerField(default=0)
+    tile_height = models.PositiveIntegerField(default=0)
+    interval = models.FloatField(default=0.0, help_text="seconds between tiles")
+    count = models.PositiveIntegerField(default=1, help_text="tiles")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "source_key", "kind"], name="one_picture_per_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.subject_type} {self.subject_id}"
