@@ -25,9 +25,17 @@ from videoeditor.errors import UserFacingError
 
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 MIN_REGION_SECONDS = 0.5
-DEFAULT_OPACITY = 0.15
+DEFAULT_REGION_SECONDS = 2.0  # a new highlight region's length, where the clip allows
+# A new highlight: yellow at half strength (15 % looked olive on a green pitch; see
+# tests/render/test_overlay.py's measurement on grass), radii a share of the framed
+# video's height (about a player's width and height in a wide shot).
+DEFAULT_OPACITY = 0.5
 DEFAULT_COLOR = "#FFFF00"
+DEFAULT_RADIUS_X = 0.06
+DEFAULT_RADIUS_Y = 0.12
 TRANSITIONS = ("cut", "fade", "dissolve")
+TRANSITION_SECONDS = (0.1, 2.0)  # shortest and longest transition
+DEFAULT_TRANSITION_SECONDS = 0.5
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
@@ -133,9 +141,10 @@ def clean_transition(transition: Any) -> dict:
     kind = transition.get("type", "cut")
     if kind not in TRANSITIONS:
         raise EditError(f"Transitions are {', '.join(TRANSITIONS)}; {kind!r} is not one.")
-    duration = _number(transition.get("duration", 0.5), "The transition's duration")
-    if not 0.1 <= duration <= 2.0:
-        raise EditError("A transition lasts 0.1 to 2 seconds.")
+    duration = _number(transition.get("duration", DEFAULT_TRANSITION_SECONDS), "The transition's duration")
+    shortest, longest = TRANSITION_SECONDS
+    if not shortest <= duration <= longest:
+        raise EditError(f"A transition lasts {shortest:g} to {longest:g} seconds.")
     return {"type": kind, "duration": duration}
 
 

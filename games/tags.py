@@ -47,6 +47,8 @@ _BY_NAME: dict[str, Tag] = {name.casefold(): tag for tag in TAGS.values() for na
 
 RATING_ADJECTIVES = {5: "Brilliant", 4: "Good", 3: "Interesting", 2: "Unfortunate", 1: "Bad"}
 RATING_SYMBOLS = {5: "!!", 4: "!", 3: "!?", 2: "?", 1: "??"}
+# One clearly different hue per rating, mid-tone so each reads on white and on dark.
+RATING_COLOURS = {5: "#2E7D32", 4: "#1E88E5", 3: "#8E24AA", 2: "#F59E0B", 1: "#E53935"}
 
 
 def unknown_tags(tags: list[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from videoeditor.health import health_report
+from videoeditor.vocabulary import vocabulary
 
 _part = inline_serializer(
     "HealthPart",
@@ -61,3 +63,75 @@ class MeView(APIView):
     @extend_schema(responses=UserSerializer, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
+
+
+def _choices(name: str, **extra: serializers.Field) -> serializers.Serializer:
+    return inline_serializer(
+        name, {"value": serializers.CharField(), "label": serializers.CharField(), **extra}, many=True
+    )
+
+
+_vocabulary = inline_serializer(
+    "Vocabulary",
+    {
+        "speeds": serializers.ListField(child=serializers.FloatField()),
+        "transitions": _choices("TransitionChoice"),
+        "default_transition": inline_serializer(
+            "DefaultTransition", {"type": serializers.CharField(), "duration": serializers.FloatField()}
+        ),
+        "effects": _choices("EffectChoice"),
+        "highlight": inline_serializer(
+            "HighlightDefaults",
+            {
+                "effect": serializers.CharField(),
+                "color": serializers.CharField(),
+                "opacity": serializers.FloatField(),
+                "brighten": serializers.FloatField(),
+                "dim": serializers.FloatField(),
+                "ellipse_fields": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+        "ratings": inline_serializer(
+            "RatingWords",
+            {
+                "value": serializers.IntegerField(),
+                "word": serializers.CharField(),
+                "symbol": serializers.CharField(),
+                "colour": serializers.CharField(),
+            },
+            many=True,
+        ),
+        "tags": inline_serializer(
+            "TagGroup",
+            {
+                "position": serializers.CharField(),
+                "tags": inline_serializer(
+                    "TagWords", {"short": serializers.CharField(), "long": serializers.CharField()}, many=True
+                ),
+            },
+            many=True,
+        ),
+        "aspect_ratios": _choices(
+            "AspectRatioChoice",
+            hint=serializers.CharField(),
+            width=serializers.IntegerField(),
+            height=serializers.IntegerField(),
+        ),
+        "default_aspect_ratio": serializers.CharField(),
+        "qualities": _choices("QualityChoice"),
+        "limits": serializers.DictField(child=serializers.FloatField()),
+    },
+)
+
+
+class VocabularyView(APIView):
+    """The facts the server owns that pages use (speeds, transitions, effects and
+    their defaults, rating words/symbols/colours, tags, aspect ratios, export
+    qualities, limits): the same object base.html renders as #vocabulary."""
+
+    @extend_schema(responses=_vocabulary, tags=["system"])
+    def get(self, request: Request) -> Response:
+        response = Response(vocabulary())
+        # Changes only with a deploy; private because only signed-in users see it.
+        patch_cache_control(response, private=True, max_age=3600)
+        return response

@@ -14,11 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from exports.render.effects import BRIGHTEN, DIM, EFFECTS, ELLIPSE_FIELDS
 from exports.render.timeline import interpolate_keyframes
-
-BRIGHTEN = 0.35
-DIM = 0.45
-ELLIPSE_FIELDS = ("x", "y", "radius_x", "radius_y", "opacity")
 
 
 def ellipse_parameters(regions: list[dict], times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -66,7 +63,7 @@ def apply_overlay(batch: torch.Tensor, times: np.ndarray, effect: str, regions: 
     video). Changes the batch in place and returns it. Only the ellipse's bounding
     box is computed (the whole frame only for `dim`, which darkens everything
     else); frames without an active region are not touched at all."""
-    if effect not in ("yellow", "brightness", "dim"):
+    if effect not in EFFECTS:
         raise ValueError(f"unknown effect {effect!r}")
     active, params, colours = ellipse_parameters(regions, np.asarray(times, dtype=np.float64))
     _, _, height, width = batch.shape
