@@ -14,8 +14,9 @@ from django.utils import timezone
 from exports import edits
 from exports.models import FinalVideo, Overlay, Project, ProjectClip, WorkingVideo
 from games.extraction import request_extraction
-from games.models import Clip, Game
-from games.tags import unknown_tags
+from games.models import Clip, Game, GameType
+from games.tags import RATING_ADJECTIVES, unknown_tags
+from notifications.service import notify, send_change
 from videoeditor.errors import UserFacingError
 from videoeditor.versioning import StaleVersion
 
@@ -124,8 +125,10 @@ def reorder(project: Project, project_clip_ids: list[int]) -> None:
 
 
 def touch(project: Project) -> None:
-    """Record that the project was edited (the 5-star rule keeps edited projects)."""
+    """Record that the project was edited (the 5-star rule keeps edited projects),
+    and tell the owner's open pages (the home list refreshes itself)."""
     Project.objects.filter(pk=project.pk).update(edited_at=timezone.now())
+    send_change(project.owner_id, "project", project.pk, "updated")
 
 
 def update_project_clip(project_clip: ProjectClip, version: int, changes: dict[str, Any]) -> ProjectClip:
@@ -195,6 +198,8 @@ def update_project(project: Project, version: int, changes: dict[str, Any]) -> P
                 project_clip.save(update_fields=["crop_keyframes", "version"])
         if values.keys() - {"mode"} or aspect is not None:
             touch(project)
+        else:
+            send_change(project.owner_id, "project", project.pk, "updated")
     return projects_of(project.owner).get(pk=project.pk)
 
 
@@ -235,6 +240,7 @@ def record_working_video(project: Project, **video) -> WorkingVideo:
         number = (project.workingvideos.aggregate(last=Max("version"))["last"] or 0) + 1
         working = WorkingVideo.objects.create(project=project, version=number, **video)
         Project.objects.filter(pk=project.pk).update(working_video=working, final_video=None)
+        send_change(project.owner_id, "project", project.pk, "updated")
     return working
 
 
@@ -243,10 +249,31 @@ def record_final_video(project: Project, **video) -> FinalVideo:
         number = (project.finalvideos.aggregate(last=Max("version"))["last"] or 0) + 1
         final = FinalVideo.objects.create(project=project, version=number, **video)
         Project.objects.filter(pk=project.pk).update(final_video=final)
+        send_change(project.owner_id, "project", project.pk, "updated")
     return final
 
 
 # --- listing --------------------------------------------------------------------------
+
+# Where a project stands, as the home page filters it (served in the vocabulary).
+PROJECT_STATUSES = {
+    "not_started": "Not started",
+    "editing": "Editing",
+    "exported": "Framing exported",
+    "complete": "Complete",
+}
+# Who made it: the person, or the 5-star rule.
+PROJECT_ORIGINS = {"mine": "Made by me", "automatic": "Made automatically"}
+
+
+def project_status(project: Project) -> str:
+    """complete: a final video exists; exported: the framing was exported (the
+    overlay is next); editing: edited since it was made; else not started."""
+    if project.final_video_id is not None:
+        return "complete"
+    if project.working_video_id is not None:
+        return "exported"
+    return "editing" if project.edited_at is not None else "not_started"
 
 
 # What Game.display_name reads.
@@ -346,18 +373,47 @@ def group_label(games: list[Game]) -> str:
 # --- the 5-star rule --------------------------------------------------------------------
 
 
+def project_page(project: Project) -> str:
+    """The project's own page (clips, order, name, shape)."""
+    return f"/projects/{project.pk}/edit/"
+
+
+def auto_project_name(clip: Clip) -> str:
+    """What a person would call a 5-star clip's project: "Brilliant Goal — vs Riverside"
+    (the clip's own or derived name, then whom or what the game was against)."""
+    what = clip.display_name or f"{RATING_ADJECTIVES[clip.rating]} moment"
+    game = clip.game
+    if not game.opponent_name:
+        against = game.name or f"game {game.pk}"
+    elif game.game_type == GameType.AWAY:
+        against = f"at {game.opponent_name}"
+    else:
+        against = f"vs {game.opponent_name}"
+    return f"{what} — {against}"
+
+
 def five_star_project(clip: Clip) -> Project | None:
-    """Every 5-star clip gets its own 9:16 project."""
+    """Every 5-star clip gets its own 9:16 project, named as a person would, and
+    its owner is told (the notification opens it)."""
     if clip.rating != 5 or Project.objects.filter(auto_for_clip=clip).exists():
         return None
     if not clip.game.video_width:
         return None  # nothing to frame yet
-    name = clip.display_name or f"{clip.game.display_name} {clip.start_time:.0f} s"
+    name = auto_project_name(clip)
     try:
         with transaction.atomic():
-            return create_project(clip.game.owner, name, "9:16", [clip], auto_for_clip=clip)
+            project = create_project(clip.game.owner, name, "9:16", [clip], auto_for_clip=clip)
     except IntegrityError:
         return None  # made meanwhile by another request: one automatic project per clip
+    notify(
+        clip.game.owner_id,
+        "info",
+        f"Project made automatically: {project.name}",
+        "A 5★ clip gets its own 9:16 project; frame it when you like.",
+        data={"project_id": project.pk, "automatic": True},
+        actions=[{"label": "Open", "action": "open_url", "payload": {"url": project_page(project)}}],
+    )
+    return project
 
 
 def drop_five_star_project(clip: Clip) -> bool:

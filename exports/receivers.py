@@ -3,13 +3,15 @@ signals; see games/signals.py)."""
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from exports.models import ACTIVE_STATUSES, ExportJob, ProjectClip
+from exports.models import ACTIVE_STATUSES, ExportJob, FinalVideo, JobType, Project, ProjectClip
 from exports.projects import drop_five_star_project, five_star_project
 from games.extraction import request_extraction
-from games.models import Clip
-from games.signals import clip_changed, game_delete_blockers, video_ready
+from games.models import Clip, Game
+from games.signals import clip_changed, game_delete_blockers, game_delete_effects, video_ready
+from notifications.service import send_change
 
 
 @receiver(clip_changed)
@@ -42,6 +44,23 @@ def five_star_projects_once_framable(sender, game, first: bool, **kwargs) -> Non
         five_star_project(clip)
 
 
+@receiver(video_ready)
+def no_export_renders_old_cuts(sender, game, first: bool, **kwargs) -> None:
+    """A replaced video: its clips are cut again (games.extraction.cut_again), so an
+    export still rendering the old cuts is stopped; a new one waits for the new cuts."""
+    if first:
+        return
+    from exports.jobs import fail
+
+    running = ExportJob.objects.filter(
+        status__in=ACTIVE_STATUSES,
+        type__in=[JobType.FRAMING, JobType.MULTI_CLIP],
+        project__project_clips__clip__game=game,
+    ).distinct()
+    for job in running:
+        fail(job, "The game's video was replaced; export again once its clips are cut again.", by="replace")
+
+
 @receiver(game_delete_blockers)
 def exports_reading_the_game(sender, game, **kwargs) -> str | None:
     running = ExportJob.objects.filter(
@@ -53,3 +72,35 @@ def exports_reading_the_game(sender, game, **kwargs) -> str | None:
     return (
         f"An export of {job.project.name} uses this game's clips; wait for it to finish or cancel it first."
     )
+
+
+@receiver(game_delete_effects)
+def projects_using_the_game(sender, game, **kwargs) -> str | None:
+    """What a game's delete takes from projects, in one sentence (None when no project uses it)."""
+    using = Project.objects.filter(project_clips__clip__game=game).distinct()
+    names = list(using.order_by("name").values_list("name", flat=True))
+    if not names:
+        return None
+    count = len(names)
+    shown = ", ".join(names[:3]) + (f" and {count - 3} more" if count > 3 else "")
+    sentence = f"{count} project{'s use' if count != 1 else ' uses'} them ({shown}) and will lose them"
+    empty = using.exclude(project_clips__clip__game__in=Game.objects.exclude(pk=game.pk)).count()
+    if empty:
+        sentence += f"; {empty} {'is' if empty == 1 else 'are'} left with no clips"
+    finals = FinalVideo.objects.filter(project__in=using).count()
+    if finals:
+        videos = f"{finals} final video{'s' if finals != 1 else ''} already made"
+        sentence += f"; {videos} stay{'s' if finals == 1 else ''} in the gallery"
+    return sentence + "."
+
+
+@receiver(post_save, sender=Project)
+def project_saved(sender, instance: Project, created: bool, **kwargs) -> None:
+    """Open pages hear about new and changed projects (the home list refreshes itself);
+    edits made with update() are told by projects.touch()."""
+    send_change(instance.owner_id, "project", instance.pk, "created" if created else "updated")
+
+
+@receiver(post_delete, sender=Project)
+def project_deleted(sender, instance: Project, **kwargs) -> None:
+    send_change(instance.owner_id, "project", instance.pk, "deleted")

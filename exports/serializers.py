@@ -17,7 +17,7 @@ from exports.models import (
     ProjectClip,
     ProjectMode,
 )
-from exports.projects import card_clips, group_label
+from exports.projects import card_clips, group_label, project_status
 from games.serializers import ClipSerializer
 from videoeditor.fields import IdField, LineField, id_list
 
@@ -70,6 +70,10 @@ class ProjectSerializer(serializers.ModelSerializer):
     games = serializers.SerializerMethodField()
     group_label = serializers.SerializerMethodField()
     automatic = serializers.SerializerMethodField(help_text="made by the 5-star rule")
+    status = serializers.SerializerMethodField(
+        help_text="not_started, editing, exported (framing) or complete (a final video); "
+        "labels in the vocabulary's project_statuses"
+    )
     stages = serializers.SerializerMethodField(
         help_text="one state per clip, then the overlay's: "
         "done, exporting, editing, ready, extracting or pending"
@@ -80,7 +84,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
             "exported", "has_working_video", "has_final_video", "working_video", "final_video", "games",
-            "group_label", "automatic", "stages", "last_opened_at", "version", "created_at",
+            "group_label", "automatic", "status", "stages", "last_opened_at", "version", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -117,6 +121,9 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_automatic(self, project: Project) -> bool:
         return project.auto_for_clip_id is not None
+
+    def get_status(self, project: Project) -> str:
+        return project_status(project)
 
     def get_stages(self, project: Project) -> list[str]:
         """The progress strip of a project card (expects projects_of()'s annotations)."""
@@ -219,7 +226,7 @@ class ExportSubmitSerializer(serializers.Serializer):
     project_id = IdField()
     type = serializers.ChoiceField(choices=JobType.choices)
     config = serializers.JSONField(
-        required=False, help_text='export settings: {"quality": "fast" | "quality"}'
+        required=False, help_text='export settings: {"quality": "fast" | "quality", "audio": true | false}'
     )
 
 

@@ -30,7 +30,7 @@ def test_a_new_five_star_clip_gets_its_own_phone_project(alice_api, match):
     ).json()
 
     project = Project.objects.get(auto_for_clip_id=clip["id"])
-    assert project.name == "Brilliant Goal"
+    assert project.name == "Brilliant Goal — vs Rovers"
     assert project.aspect_ratio == "9:16"
     assert list(project.project_clips.values_list("clip_id", flat=True)) == [clip["id"]]
 
