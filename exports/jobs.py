@@ -65,7 +65,7 @@ JOBS = Pipeline(ExportJob, PIPELINE, event=ExportEvent, owner="job", noun="An ex
 transition = JOBS.transition
 ERROR_MAX = 500  # ExportJob.error's length
 QUALITIES = ("fast", "quality")
-USER_SETTINGS = ("quality",)
+USER_SETTINGS = ("quality", "audio")
 
 
 class ExportError(UserFacingError):
@@ -111,7 +111,10 @@ def clean_settings(raw: Any) -> dict:
     quality = raw.get("quality", "fast")
     if quality not in QUALITIES:
         raise ExportError(400, f"quality is one of {', '.join(QUALITIES)}.")
-    return {"quality": quality}
+    audio = raw.get("audio", True)
+    if not isinstance(audio, bool):
+        raise ExportError(400, "audio must be true (keep the sound) or false (a silent video).")
+    return {"quality": quality, "audio": audio}
 
 
 def framing_config(project: Project, job_type: str) -> dict:

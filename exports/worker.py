@@ -140,12 +140,13 @@ def render(
     out = folder / "export.mp4"
     ffmpeg = settings.FFMPEG_BINARY
     quality = config.get("quality", "fast")
+    sound = config.get("audio", True)  # false: a silent video
     if job.type == JobType.OVERLAY:
         source = fetch(config["file_key"], folder / "framed.mp4")
         progress.phases([1.0])
         result = render_overlay(
             source, out, effect=config["effect_type"], regions=config["regions"], ffmpeg=ffmpeg,
-            on_progress=progress.of(0), should_cancel=checks, quality=quality,
+            on_progress=progress.of(0), should_cancel=checks, quality=quality, audio=sound,
         )  # fmt: skip
         return result, ""
 
@@ -170,7 +171,7 @@ def render(
             source, target, crop_keyframes=clip["crop_keyframes"], segments=clip["segments"],
             output_size=tuple(config["output_size"]), ffmpeg=ffmpeg, lead_in=clip["lead_in"],
             device=device, on_progress=progress.of(index), should_cancel=checks, upscaler=upscaler,
-            quality=quality,
+            quality=quality, audio=sound,
         )  # fmt: skip
         source.unlink(missing_ok=True)
         framed.append(target)
@@ -179,6 +180,7 @@ def render(
         result = render_reel(
             framed, out, transition=config["transition"], ffmpeg=ffmpeg, device=device,
             on_progress=progress.of(len(clips)), should_cancel=checks, quality=quality,
+            audio=sound,
         )  # fmt: skip
     return result, "+".join(sorted(used))
 

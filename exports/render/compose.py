@@ -30,11 +30,12 @@ def render_overlay(
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     quality: str = "fast",
+    audio: bool = True,
 ) -> RenderResult:
     info = source_info(source)
     device = default_device(device)
-    audio = AudioPlan((str(source),), "[1:a]anull[aout]") if info.has_audio else None
-    encoder = Encoder(ffmpeg, out_path, info.width, info.height, info.fps, quality=quality, audio=audio)
+    sound = AudioPlan((str(source),), "[1:a]anull[aout]") if audio and info.has_audio else None
+    encoder = Encoder(ffmpeg, out_path, info.width, info.height, info.fps, quality=quality, audio=sound)
     total = max(1, round(info.duration * float(info.fps)))
     pictures = frames(source)
     written = pipeline.run(  # it owns `pictures` from here and closes it
@@ -50,7 +51,7 @@ def render_overlay(
         info.fps,
         written / float(info.fps),
         device,
-        bool(audio),
+        bool(sound),
         encoder.codec,
     )
 
@@ -98,6 +99,7 @@ def render_reel(
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     quality: str = "fast",
+    audio: bool = True,
 ) -> RenderResult:
     """Join framed clips (same size; the first clip's frame rate is the reel's)."""
     infos = [source_info(s) for s in sources]
@@ -106,9 +108,9 @@ def render_reel(
         raise ValueError("every clip of a reel must have the same frame size")
     durations = [video_seconds(s) for s in sources]
     total = max(1, math.floor(reel_duration(durations, transition) * fps + 1e-6))
-    with_audio = all(i.has_audio for i in infos)
-    audio = reel_audio([str(s) for s in sources], durations, transition) if with_audio else None
-    encoder = Encoder(ffmpeg, out_path, width, height, fps, quality=quality, audio=audio)
+    with_audio = audio and all(i.has_audio for i in infos)
+    sound = reel_audio([str(s) for s in sources], durations, transition) if with_audio else None
+    encoder = Encoder(ffmpeg, out_path, width, height, fps, quality=quality, audio=sound)
     pictures = _reel_pictures([str(s) for s in sources], durations, transition, fps, total)
     device = default_device(device)
     written = pipeline.run(  # it owns `pictures` from here and closes it

@@ -124,9 +124,11 @@ def render_framing(
     should_cancel: Callable[[], bool] | None = None,
     upscaler: torch.nn.Module | None = None,
     quality: str = "fast",
+    audio: bool = True,
 ) -> FramingResult:
     """Render one clip's framing. `upscaler` (an x4 network from upscale.py) is
-    used when the crop is smaller than the output; otherwise bicubic resampling."""
+    used when the crop is smaller than the output; otherwise bicubic resampling.
+    `audio=False` leaves the sound out (a silent video)."""
     info = source_info(source)
     fps = info.fps
     out_width, out_height = even(output_size[0]), even(output_size[1])
@@ -140,8 +142,8 @@ def render_framing(
     if upscaler is not None:
         upscaler = upscaler.to(device)
 
-    audio = audio_plan(source, segments, lead_in) if info.has_audio else None
-    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, quality=quality, audio=audio)
+    sound = audio_plan(source, segments, lead_in) if audio and info.has_audio else None
+    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, quality=quality, audio=sound)
     cursor = 0
 
     def frame(batch: torch.Tensor, times: np.ndarray) -> torch.Tensor:
@@ -164,7 +166,7 @@ def render_framing(
     used = type(upscaler).__name__ if upscaler is not None else RESAMPLER
     return FramingResult(
         path=Path(out_path), frame_count=count, width=out_width, height=out_height, fps=fps,
-        duration=count / float(fps), device=device, has_audio=bool(audio), encoder=encoder.codec,
+        duration=count / float(fps), device=device, has_audio=bool(sound), encoder=encoder.codec,
         upscaler=used,
     )  # fmt: skip
 

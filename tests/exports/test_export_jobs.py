@@ -227,6 +227,7 @@ def test_another_users_project_is_not_found(alice, bob_api, media_dir, small_exp
         ({"type": "framing", "config": {"speed": 2}}, 400, "Unknown export setting(s): speed"),
         ({"type": "framing", "config": {"quality": "best"}}, 400, "quality is one of fast, quality"),
         ({"type": "framing", "config": [1]}, 400, "config must be an object"),
+        ({"type": "framing", "config": {"audio": "no"}}, 400, "audio must be true (keep the sound) or false"),
         ({"type": "multi_clip"}, 400, "at least two clips"),
         ({"type": "overlay"}, 409, "Export the framing first"),
     ],
@@ -237,6 +238,53 @@ def test_bad_submissions_get_a_sentence(alice, alice_api, media_dir, small_expor
     assert response.status_code == status
     assert words in str(response.json())
     assert not ExportJob.objects.exists()
+
+
+def test_the_chosen_quality_and_sound_are_recorded_in_the_job(alice, alice_api, media_dir, small_exports):
+    project = ready_project(alice, media_dir, [1.0])
+
+    response = submit(alice_api, project, config={"quality": "quality", "audio": False})
+
+    assert response.status_code == 202
+    job = ExportJob.objects.get()
+    assert (job.config["quality"], job.config["audio"]) == ("quality", False)
+
+
+def test_sound_is_kept_unless_asked(alice, alice_api, media_dir, small_exports):
+    project = ready_project(alice, media_dir, [1.0])
+
+    assert submit(alice_api, project).status_code == 202
+    assert ExportJob.objects.get().config["audio"] is True
+
+
+def test_an_export_without_sound_has_no_audio_stream(alice, alice_api, media_dir, small_exports):
+    project = ready_project(alice, media_dir, [1.0, 1.0])
+    job_id = submit(alice_api, project, "multi_clip", config={"audio": False}).json()["job_id"]
+    worker.run_export(job_id)
+    job = ExportJob.objects.get(pk=job_id)
+    assert job.status == "complete", job.error
+    assert not decoded(job.working_video.file_key)[2]
+
+    response = submit(alice_api, project, "overlay", config={"audio": True})
+    worker.run_export(response.json()["job_id"])
+    final = ExportJob.objects.get(pk=response.json()["job_id"])
+    assert final.status == "complete", final.error
+    assert not decoded(final.final_video.file_key)[2]  # nothing to keep: the framed video is silent
+
+
+def test_an_overlay_export_without_sound_drops_the_framed_videos_sound(
+    alice, alice_api, media_dir, small_exports
+):
+    project = ready_project(alice, media_dir, [1.0])
+    worker.run_export(submit(alice_api, project).json()["job_id"])
+    project.refresh_from_db()
+    assert decoded(project.working_video.file_key)[2]
+
+    response = submit(alice_api, project, "overlay", config={"audio": False})
+    worker.run_export(response.json()["job_id"])
+    final = ExportJob.objects.get(pk=response.json()["job_id"])
+    assert final.status == "complete", final.error
+    assert not decoded(final.final_video.file_key)[2]
 
 
 def test_two_active_exports_of_one_project_and_type_are_refused(alice, alice_api, media_dir, small_exports):

@@ -105,6 +105,18 @@ def test_half_speed_doubles_its_segment(square_25, tmp_path):
     assert audio_seconds(result.path) == pytest.approx(5.0, abs=1 / 25 + 2048 / 48000)
 
 
+def test_audio_false_leaves_the_sound_out(square_25, tmp_path):
+    silent = render(square_25, tmp_path / "silent.mp4", audio=False)
+    with_sound = render(square_25, tmp_path / "sound.mp4")
+
+    assert not silent.has_audio
+    with av.open(str(silent.path)) as container:
+        assert len(container.streams.audio) == 0
+        assert len(container.streams.video) == 1
+    assert with_sound.has_audio
+    assert audio_seconds(with_sound.path) == pytest.approx(4.0, abs=1 / 25 + 2048 / 48000)
+
+
 def test_trims_remove_exactly_the_trimmed_time(square_25, tmp_path):
     segments = {"trim_start": 0.4, "trim_end": 3.0, "splits": [], "speeds": [1.0]}
 
