@@ -22,6 +22,7 @@ def vocabulary() -> dict:
     """Built on each call (cheap, and it follows overridden settings in tests)."""
     from exports import edits, jobs
     from exports.models import AspectRatio, EffectType, Overlay, Project
+    from exports.projects import PROJECT_ORIGINS, PROJECT_STATUSES
     from exports.render import effects
     from games.models import Clip
     from games.tags import POSITIONS, RATING_ADJECTIVES, RATING_COLOURS, RATING_SYMBOLS
@@ -58,6 +59,8 @@ def vocabulary() -> dict:
         ],
         "aspect_ratios": [_aspect_ratio(value, label) for value, label in AspectRatio.choices],
         "default_aspect_ratio": Project._meta.get_field("aspect_ratio").default,
+        "project_statuses": [{"value": v, "label": label} for v, label in PROJECT_STATUSES.items()],
+        "project_origins": [{"value": v, "label": label} for v, label in PROJECT_ORIGINS.items()],
         "qualities": [{"value": value, "label": QUALITY_LABELS[value]} for value in jobs.QUALITIES],
         "limits": {
             "clip_notes_max": Clip.NOTES_MAX,
