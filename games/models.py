@@ -232,9 +232,10 @@ class PictureSubject(models.TextChoices):
 
 class Picture(models.Model):
     """A JPEG made from a stored video (see games/pictures.py): a poster frame, or a
-    filmstrip of tiles in a grid. Made for one file of its subject (`source_key`): a
-    new video (a replaced game video, a clip cut again) gets new pictures. Subjects
-    are named by type and id, not a foreign key, as final videos live in exports."""
+    filmstrip of tiles in a grid. Made for one file (`source_key`, unique: keys name
+    one upload or cut), so a new video (a replaced game video, a clip cut again) gets
+    new pictures. The subject is named by type and id, not a foreign key (final videos
+    live in exports): its pictures go when it goes."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pictures")
     subject_type = models.CharField(max_length=16, choices=PictureSubject.choices)
@@ -255,11 +256,8 @@ class Picture(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "source_key", "kind"], name="one_picture_per_source"
-            )
-        ]
+        # Lists find a page's pictures by their videos' keys, in one query.
+        constraints = [models.UniqueConstraint(fields=["source_key", "kind"], name="one_picture_per_source")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.subject_type} {self.subject_id}"

@@ -65,10 +65,7 @@ class Migration(migrations.Migration):
                     models.Index(fields=["subject_type", "subject_id"], name="games_pictu_subject_9d406d_idx")
                 ],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("subject_type", "subject_id", "source_key", "kind"),
-                        name="one_picture_per_source",
-                    )
+                    models.UniqueConstraint(fields=("source_key", "kind"), name="one_picture_per_source")
                 ],
             },
         ),
