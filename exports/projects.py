@@ -286,6 +286,7 @@ class CardClip(NamedTuple):
     version: int
     extraction_status: str
     game: Game
+    id: int  # the project clip's (the strip links each segment to it)
 
 
 def card_clips(project: Project) -> list[CardClip]:
@@ -293,7 +294,7 @@ def card_clips(project: Project) -> list[CardClip]:
     set, else read from the (prefetched) project clips."""
     if not hasattr(project, "card_clips"):
         project.card_clips = [
-            CardClip(pc.version, pc.clip.extraction_status, pc.clip.game)
+            CardClip(pc.version, pc.clip.extraction_status, pc.clip.game, pc.pk)
             for pc in project.project_clips.all()
         ]
     return project.card_clips
@@ -305,12 +306,12 @@ def attach_card_clips(projects: list[Project]) -> None:
     rows = list(
         ProjectClip.objects.filter(project__in=projects)
         .order_by("project_id", "position")
-        .values_list("project_id", "version", "clip__extraction_status", "clip__game_id")
+        .values_list("project_id", "version", "clip__extraction_status", "clip__game_id", "pk")
     )
     games = Game.objects.only(*GAME_NAME_FIELDS).in_bulk({row[3] for row in rows})
     by_project: dict[int, list[CardClip]] = defaultdict(list)
-    for project_id, version, extraction_status, game_id in rows:
-        by_project[project_id].append(CardClip(version, extraction_status, games[game_id]))
+    for project_id, version, extraction_status, game_id, pk in rows:
+        by_project[project_id].append(CardClip(version, extraction_status, games[game_id], pk))
     for project in projects:
         project.card_clips = by_project[project.pk]
 

@@ -70,6 +70,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     games = serializers.SerializerMethodField()
     group_label = serializers.SerializerMethodField()
     automatic = serializers.SerializerMethodField(help_text="made by the 5-star rule")
+    clip_ids = serializers.SerializerMethodField(help_text="its project clips' ids, in order")
     status = serializers.SerializerMethodField(
         help_text="not_started, editing, exported (framing) or complete (a final video); "
         "labels in the vocabulary's project_statuses"
@@ -84,7 +85,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
             "exported", "has_working_video", "has_final_video", "working_video", "final_video", "games",
-            "group_label", "automatic", "status", "stages", "last_opened_at", "version", "created_at",
+            "group_label", "automatic", "status", "clip_ids", "stages", "last_opened_at", "version",
+            "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -121,6 +123,9 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_automatic(self, project: Project) -> bool:
         return project.auto_for_clip_id is not None
+
+    def get_clip_ids(self, project: Project) -> list[int]:
+        return [clip.id for clip in card_clips(project)]
 
     def get_status(self, project: Project) -> str:
         return project_status(project)
