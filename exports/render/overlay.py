@@ -11,6 +11,9 @@ Disabled regions, and times outside every region, leave the frame untouched.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -58,6 +61,20 @@ def coverage(height: int, width: int, params: torch.Tensor, top: int = 0, left: 
     return (0.5 - outside).clamp(0, 1).unsqueeze(1)
 
 
+def blend(effect: str, values, mask, colour, opacity: float):
+    """A pixel's value (0-255; a float or a tensor) after `effect`, where `mask` is the
+    ellipse's coverage of it (1 inside, 0 outside): the renderer's one rule, which
+    static/js/ellipse.js repeats for the editor's preview (overlay_fixture.json)."""
+    if effect == "yellow":
+        alpha = mask * opacity
+        return values * (1 - alpha) + colour * alpha
+    if effect == "brightness":
+        return values + (255 - values) * (BRIGHTEN * mask)
+    if effect == "dim":
+        return values * (DIM + (1 - DIM) * mask)
+    raise ValueError(f"unknown effect {effect!r}")
+
+
 def apply_overlay(batch: torch.Tensor, times: np.ndarray, effect: str, regions: list[dict]) -> torch.Tensor:
     """batch (N, 3, H, W), uint8 or float 0-255, at `times` (seconds of the framed
     video). Changes the batch in place and returns it. Only the ellipse's bounding
@@ -79,16 +96,12 @@ def apply_overlay(batch: torch.Tensor, times: np.ndarray, effect: str, regions: 
             inside = frame[:, top:bottom, left:right].clone() if has_window else None
             frame.mul_(DIM)
             if has_window:
-                frame[:, top:bottom, left:right] = inside * (DIM + (1 - DIM) * mask)
+                frame[:, top:bottom, left:right] = blend(effect, inside, mask, None, float(opacity))
             _store(batch, n, slice(None), slice(None), frame)
         elif has_window:
             window = batch[n, :, top:bottom, left:right].float()
-            if effect == "yellow":
-                colour = torch.tensor(colours[n], device=batch.device, dtype=torch.float32).view(3, 1, 1)
-                alpha = mask * float(opacity)
-                window = window * (1 - alpha) + colour * alpha
-            else:
-                window = window + (255 - window) * (BRIGHTEN * mask)
+            colour = torch.tensor(colours[n], device=batch.device, dtype=torch.float32).view(3, 1, 1)
+            window = blend(effect, window, mask, colour, float(opacity))
             _store(batch, n, slice(top, bottom), slice(left, right), window)
     return batch
 
@@ -97,3 +110,83 @@ def _store(batch: torch.Tensor, n: int, rows: slice, columns: slice, values: tor
     if batch.dtype == torch.uint8:
         values = values.add(0.5).clamp_(0, 255).to(torch.uint8)
     batch[n, :, rows, columns] = values
+
+
+# --- the shared fixture ---------------------------------------------------------------
+
+FIXTURE = Path(__file__).with_name("overlay_fixture.json")
+
+
+def _fixture_regions() -> list[dict]:
+    def key(time, x, y, rx, ry, opacity, color):
+        return {
+            "time": time,
+            "x": x,
+            "y": y,
+            "radius_x": rx,
+            "radius_y": ry,
+            "opacity": opacity,
+            "color": color,
+        }
+
+    return [
+        {"id": "a", "start_time": 0.5, "end_time": 2.5, "enabled": True, "keyframes": [
+            key(0.5, 60, 100, 12, 24, 0.5, "#FFFF00"), key(1.5, 80, 90, 16, 30, 0.25, "#FF8800"),
+            key(2.5, 70, 120, 10, 20, 0.75, "#00FFFF")]},
+        {"id": "b", "start_time": 3.0, "end_time": 4.0, "enabled": False, "keyframes": [
+            key(3.0, 10, 10, 5, 5, 1.0, "#FFFFFF")]},
+        {"id": "c", "start_time": 4.0, "end_time": 5.0, "enabled": True, "keyframes": [
+            key(4.2, 30, 40, 8, 8, 0.4, "#123456")]},
+    ]  # fmt: skip
+
+
+def build_fixture() -> dict:
+    """Inputs and outputs of ellipse_parameters, coverage and blend, for the editor's
+    JavaScript (static/js/ellipse.js, tests/js/ellipse.test.mjs) to match."""
+    regions = _fixture_regions()
+    times = [round(n * 0.125, 3) for n in range(45)]
+    active, params, colours = ellipse_parameters(regions, np.array(times))
+    ellipses = [(12.3, 9.8, 4.5, 7.25), (3.0, 4.0, 2.0, 1.0), (0.2, 0.3, 6.0, 3.5)]
+    coverages = []
+    for cx, cy, rx, ry in ellipses:
+        window = {
+            "top": int(cy - ry) - 2,
+            "left": int(cx - rx) - 2,
+            "height": int(2 * ry) + 5,
+            "width": int(2 * rx) + 5,
+        }
+        ellipse = torch.tensor([[cx, cy, rx, ry]], dtype=torch.float64)
+        values = coverage(window["height"], window["width"], ellipse, window["top"], window["left"])
+        shape = {"x": cx, "y": cy, "radius_x": rx, "radius_y": ry}
+        coverages.append({"ellipse": shape, **window, "values": values[0, 0].tolist()})
+    blends = []
+    for effect in EFFECTS:
+        for value in (0.0, 37.5, 128.0, 255.0):
+            for mask in (0.0, 0.3, 1.0):
+                for colour, opacity in ((255.0, 0.5), (16.0, 0.2)):
+                    result = blend(effect, value, mask, colour, opacity)
+                    case = {
+                        "effect": effect,
+                        "value": value,
+                        "mask": mask,
+                        "colour": colour,
+                        "opacity": opacity,
+                    }
+                    blends.append({**case, "expected": float(result)})
+    return {
+        "constants": {"brighten": BRIGHTEN, "dim": DIM, "ellipse_fields": list(ELLIPSE_FIELDS)},
+        "parameters": {
+            "regions": regions,
+            "times": times,
+            "active": active.tolist(),
+            "params": params.tolist(),
+            "colours": colours.tolist(),
+        },
+        "coverage": coverages,
+        "blend": blends,
+    }
+
+
+if __name__ == "__main__":  # python -m exports.render.overlay: rewrite the fixture
+    FIXTURE.write_text(json.dumps(build_fixture(), indent=1) + "\n")
+    print(f"wrote {FIXTURE}")
