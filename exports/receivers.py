@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from exports.jobs import fail as fail_export
 from exports.models import ACTIVE_STATUSES, ExportJob, FinalVideo, JobType, Project, ProjectClip
 from exports.projects import drop_five_star_project, five_star_project
+from games import pictures
 from games.extraction import request_extraction
-from games.models import Clip, Game
+from games.models import Clip, Game, PictureKind, PictureSubject
 from games.signals import clip_changed, game_delete_blockers, game_delete_effects, video_ready
 from notifications.service import send_change
 
@@ -50,15 +52,15 @@ def no_export_renders_old_cuts(sender, game, first: bool, **kwargs) -> None:
     export still rendering the old cuts is stopped; a new one waits for the new cuts."""
     if first:
         return
-    from exports.jobs import fail
-
     running = ExportJob.objects.filter(
         status__in=ACTIVE_STATUSES,
         type__in=[JobType.FRAMING, JobType.MULTI_CLIP],
         project__project_clips__clip__game=game,
     ).distinct()
     for job in running:
-        fail(job, "The game's video was replaced; export again once its clips are cut again.", by="replace")
+        fail_export(
+            job, "The game's video was replaced; export again once its clips are cut again.", by="replace"
+        )
 
 
 @receiver(game_delete_blockers)
@@ -104,3 +106,19 @@ def project_saved(sender, instance: Project, created: bool, **kwargs) -> None:
 @receiver(post_delete, sender=Project)
 def project_deleted(sender, instance: Project, **kwargs) -> None:
     send_change(instance.owner_id, "project", instance.pk, "deleted")
+
+
+@receiver(post_save, sender=FinalVideo)
+def picture_the_final_video(sender, instance: FinalVideo, created: bool, **kwargs) -> None:
+    """The gallery shows a poster of each version (made by a worker after commit)."""
+    if created:
+        source = pictures.Source(
+            PictureSubject.FINAL_VIDEO, instance.pk, instance.project.owner_id, instance.file_key,
+            instance.duration,
+        )  # fmt: skip
+        pictures.request_pictures(source, kinds=[PictureKind.POSTER])
+
+
+@receiver(post_delete, sender=FinalVideo)
+def forget_final_video_pictures(sender, instance: FinalVideo, **kwargs) -> None:
+    pictures.forget_subject(PictureSubject.FINAL_VIDEO, instance.pk)

@@ -35,7 +35,7 @@ from games.serializers import (
     UploadAnnounceSerializer,
     UploadSummarySerializer,
 )
-from games.signals import game_delete_blockers
+from games.signals import game_delete_blockers, game_delete_effects
 from games.streaming import ranged_file_response
 from notifications.service import send_change
 from videoeditor.schema import RANGE, VIDEO_FILE, conflict, errors
@@ -102,16 +102,49 @@ class GameDetail(APIView):
     @extend_schema(responses={204: None, **errors(409)}, tags=["games"])
     def delete(self, request: Request, game_id: int) -> Response:
         game = owned_game(request, game_id)
-        if game.active_uploads:
-            raise uploads.UploadError(409, "This game's video is still uploading; cancel the upload first.")
-        for _, reason in game_delete_blockers.send(sender=Game, game=game):
-            if reason:
-                raise uploads.UploadError(409, reason)
+        if reason := delete_blocker(game):
+            raise uploads.UploadError(409, reason)
         keys = [game.video_key, *game.clips.exclude(file_key="").values_list("file_key", flat=True)]
         with transaction.atomic():
             game.delete()
             transaction.on_commit(lambda: [object_store().delete(key) for key in keys if key])
         return Response(status=204)
+
+
+def delete_blocker(game: Game) -> str | None:
+    """Why the game cannot be deleted now, or None."""
+    if game.active_uploads:
+        return "This game's video is still uploading; cancel the upload first."
+    for _, reason in game_delete_blockers.send(sender=Game, game=game):
+        if reason:
+            return reason
+    return None
+
+
+class GameDeletion(APIView):
+    """What a delete of the game takes with it, for the two-step delete."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "GameDeletion",
+            {
+                "clips": serializers.IntegerField(),
+                "effects": serializers.ListField(child=serializers.CharField()),
+                "blocker": serializers.CharField(allow_null=True),
+            },
+        ),
+        tags=["games"],
+        summary="What deleting the game removes, and why it cannot be deleted now (if so)",
+    )
+    def get(self, request: Request, game_id: int) -> Response:
+        game = owned_game(request, game_id)
+        count = game.clips.count()
+        clips_sentence = f"{count} clip{'s' if count != 1 else ''}" if count else "no clips"
+        video = " and its video" if game.video_key else ""
+        effects = [f"Deleting {game.display_name} removes{video} {clips_sentence}."]
+        if count:
+            effects += [answer for _, answer in game_delete_effects.send(sender=Game, game=game) if answer]
+        return Response({"clips": count, "effects": effects, "blocker": delete_blocker(game)})
 
 
 class Tournaments(APIView):

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 
 from games.extraction import invalidate_file
-from games.models import Clip, Game
+from games.models import Clip, Game, VideoStatus
 from games.signals import clip_changed
 from games.tags import TAGS, derived_name, unknown_tags
 from videoeditor.errors import UserFacingError
@@ -39,7 +39,10 @@ def clean(game: Game, fields: dict[str, Any]) -> dict[str, Any]:
     length = end - start
     if not Clip.MIN_LENGTH <= length <= Clip.MAX_LENGTH:
         raise ClipError(400, f"A clip is 1 to 60 seconds long; this one is {length:.1f} s.")
-    if game.video_duration and end > game.video_duration + 1e-6:
+    # While a video uploads its length is unknown (a replacement's may differ from the old
+    # one's): clips are accepted and fitted once the probe has measured it (fit_to_video).
+    ready = game.video_status == VideoStatus.READY
+    if ready and game.video_duration and end > game.video_duration + 1e-6:
         raise ClipError(
             400, f"The clip ends at {end:g} s but the video is only {game.video_duration:g} s long."
         )
@@ -177,3 +180,46 @@ def upsert_clips(game: Game, cleaned: list[dict[str, Any]], delete_missing: bool
                 delete_clip(clip)
         refresh_aggregates(game.pk)
     return sorted(written, key=lambda c: c.start_time)
+
+
+def fit_to_video(game: Game) -> str:
+    """Clips made while the video uploaded may reach past its measured end: each such
+    clip is cut to end where the video does (moved back, keeping its length, when too
+    little of it is left), or deleted when the video is shorter than a clip can be. Called
+    where the probe's result is stored, inside its transaction; returns a sentence
+    for the owner ("" when every clip fits)."""
+    duration = game.video_duration or 0.0
+    over = list(Clip.objects.select_related("game").filter(game=game, end_time__gt=duration + 1e-6))
+    if not over:
+        return ""
+    ends = set(
+        Clip.objects.filter(game=game, end_time__lte=duration + 1e-6).values_list("end_time", flat=True)
+    )
+    moved, removed = 0, 0
+    for clip in sorted(over, key=lambda c: c.start_time):
+        end = round(duration, 3)
+        while end in ends:  # clips are told apart by their end
+            end = round(end - 0.01, 3)
+        if end < Clip.MIN_LENGTH:
+            delete_clip(clip)
+            removed += 1
+            continue
+        # Cut at the end; a clip that would be left too short keeps its length instead.
+        start = clip.start_time if end - clip.start_time >= Clip.MIN_LENGTH else max(0.0, end - clip.duration)
+        update_clip(clip, clip.version, {"start_time": round(start, 3), "end_time": end})
+        ends.add(end)
+        moved += 1
+    minutes, seconds = divmod(int(duration), 60)
+    sentences = []
+    if moved:
+        many = moved != 1
+        sentences.append(
+            f"{moved} clip{'s' if many else ''} made during the upload reached past the video's end "
+            f"({minutes}:{seconds:02d}): {'they now end' if many else 'it now ends'} there."
+        )
+    if removed:
+        sentences.append(
+            f"{removed} clip{'s were' if removed != 1 else ' was'} deleted: "
+            "the video is shorter than a clip can be."
+        )
+    return " ".join(sentences)

@@ -11,6 +11,10 @@ clip_changed = Signal()
 # deleted now, or None. exports answers while an export reads the game's clips.
 game_delete_blockers = Signal()
 
+# sender=Game, game=<Game>: receivers return a sentence saying what else a delete of the
+# game takes with it (or None). exports names the projects that use its clips.
+game_delete_effects = Signal()
+
 # sender=Game, game=<Game>, first=<bool: the game had no video before>: sent once a
 # new video is committed and probed (its size is known, so clips can be framed).
 video_ready = Signal()

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from games.extraction import cut_again
 from games.models import Game, UploadEvent, UploadMode, UploadSession, UploadStatus, VideoStatus
 from games.objects import Part, PartTooLarge, object_store
 from games.probe import NotAVideo, probe
@@ -385,12 +386,22 @@ def finish_upload(session: UploadSession) -> Game:
         ):  # fmt: skip
             raise UploadError(409, "This upload has already been finished.")
         game.save()
+        # Clips made while it uploaded are checked against the measured length now.
+        from games.clips import fit_to_video
+
+        if fitted := fit_to_video(game):
+            notify(game.owner_id, NotificationType.WARNING, "Clips fitted to the video", fitted,
+                   data={"game_id": game.pk})  # fmt: skip
         transaction.on_commit(partial(announce_video, game, first=not replaced))
+        # One notification: a replaced video says its clips are cut again (and are).
+        recut = cut_again(game.pk) if replaced else 0
         notify(
             game.owner_id,
             NotificationType.UPLOAD_COMPLETE,
-            "Upload complete",
-            f"{game.display_name} is ready to annotate "
+            "Video replaced" if replaced else "Upload complete",
+            replaced_sentence(game, recut)
+            if replaced
+            else f"{game.display_name} is ready to annotate "
             f"({int(info.duration) // 60}:{int(info.duration) % 60:02d}, {info.width}x{info.height}).",
             data={"game_id": game.pk, "upload_id": str(session.id), "task_id": f"upload_{session.id}"},
             actions=[{"label": "Annotate", "action": "open_url", "payload": {"url": f"/games/{game.pk}/"}}],
@@ -398,6 +409,14 @@ def finish_upload(session: UploadSession) -> Game:
     if replaced and replaced != session.key:
         store.delete(replaced)
     return game
+
+
+def replaced_sentence(game: Game, recut: int) -> str:
+    """What the owner reads once a game's video was replaced."""
+    if not recut:
+        return f"Replaced the video of {game.display_name}."
+    clips = "its clip" if recut == 1 else f"its {recut} clips"
+    return f"Replaced the video of {game.display_name}; cutting {clips} again."
 
 
 def announce_video(game: Game, first: bool) -> None:

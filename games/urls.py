@@ -1,7 +1,7 @@
 from django.urls import path
 
 import videoeditor.converters  # noqa: F401  (registers <id:...>)
-from games import api, companion
+from games import api, companion, picture_api
 
 upload = "games/<id:game_id>/uploads/<uuid:upload_id>"
 uppy = "uppy/s3/multipart/<uuid:upload_id>"
@@ -9,6 +9,7 @@ urlpatterns = [
     path("games", api.GameList.as_view(), name="game-list"),
     path("games/tournaments", api.Tournaments.as_view(), name="game-tournaments"),
     path("games/<id:game_id>", api.GameDetail.as_view(), name="game-detail"),
+    path("games/<id:game_id>/deletion", api.GameDeletion.as_view(), name="game-deletion"),
     path("games/<id:game_id>/video", api.GameVideo.as_view(), name="game-video"),
     path("games/<id:game_id>/upload-url", api.UploadURL.as_view(), name="game-upload-url"),
     path("games/<id:game_id>/confirm-video", api.ConfirmVideo.as_view(), name="game-confirm-video"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("games/<id:game_id>/clips.tsv", api.ClipsTSV.as_view(), name="clip-tsv"),
     path("clips/<id:clip_id>", api.ClipDetail.as_view(), name="clip-detail"),
     path("tags", api.Tags.as_view(), name="tags"),
+    path("pictures/<id:picture_id>", picture_api.PictureFile.as_view(), name="picture-file"),
     path("games/<id:game_id>/uploads", api.UploadList.as_view(), name="upload-list"),
     path(upload, api.UploadDetail.as_view(), name="upload-detail"),
     path(f"{upload}/parts", api.UploadParts.as_view(), name="upload-parts"),

@@ -21,4 +21,6 @@ def game_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def game_annotate(request: HttpRequest, game_id: int) -> HttpResponse:
     game = get_object_or_404(Game, pk=game_id, owner=request.user)
-    return render(request, "games/annotate.html", {"game": game, "page_data": {"game_id": game.pk}})
+    # "Replace video" starts an upload on this page: the same single/multipart threshold.
+    page_data = {"game_id": game.pk, "upload_single_max_bytes": settings.UPLOAD_SINGLE_MAX_BYTES}
+    return render(request, "games/annotate.html", {"game": game, "page_data": page_data})
