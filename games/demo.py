@@ -15,10 +15,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from games.extraction import cut_again
 from games.models import Game, GameType, VideoStatus
 from games.objects import PartTooLarge, object_store
 from games.probe import probe
-from games.uploads import announce_video, new_key
+from games.uploads import announce_video, new_key, replaced_sentence
+from notifications.models import NotificationType
+from notifications.service import notify
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,11 @@ def attach_local_video(game: Game, path: Path) -> Game:
             game.version += 1
             game.save()
             transaction.on_commit(partial(announce_video, game, first=not replaced))
+            if replaced:  # as finish_upload(): clips cut from the old video are cut again
+                message = replaced_sentence(game, cut_again(game.pk))
+                notify(
+                    game.owner_id, NotificationType.INFO, "Video replaced", message, data={"game_id": game.pk}
+                )
     except BaseException:
         _delete_quietly(store, key)
         raise

@@ -55,6 +55,7 @@ from games.cutting import (
 )
 from games.models import Clip, ExtractionEvent, ExtractionStatus
 from games.objects import object_store
+from games.pictures import clip_source, request_pictures
 from games.probe import NotAVideo, probe
 from notifications.models import NotificationType
 from notifications.service import notify, send_progress
@@ -97,13 +98,13 @@ def task_id(clip_id: int) -> str:
     return f"extract_{clip_id}"
 
 
-def request_extraction(clip: Clip) -> bool:
+def request_extraction(clip: Clip, reason: str = "a project needs the clip's file") -> bool:
     """Ask for the clip's cut and wake a worker; False when it already has a file
     or a cut under way (two requests run one cut). A new request starts counting
     attempts again."""
     with transaction.atomic():
         requested = CUTS.transition(
-            clip.pk, EXTRACTING, source=CLAIMABLE, reason="a project needs the clip's file",
+            clip.pk, EXTRACTING, source=CLAIMABLE, reason=reason,
             extraction_error="", extraction_attempts=0, extraction_requeues=0, extraction_worker="",
             extraction_started_at=None, extraction_queued_at=timezone.now(),
         )  # fmt: skip
@@ -130,15 +131,15 @@ def enqueue(clip_id: int, start_time: float, end_time: float) -> None:
     wake_after_commit(send, f"the cut of clip {clip_id}")
 
 
-def invalidate_file(clip: Clip) -> None:
-    """The clip's times changed: its file is wrong. Delete it once the change
-    commits and make the clip pending again (an extraction under way finds its
-    times stale and throws its result away)."""
+def invalidate_file(clip: Clip, reason: str = "its times changed") -> None:
+    """The clip's times changed (or its game's video): its file is wrong. Delete it
+    once the change commits and make the clip pending again (an extraction under way
+    finds its claim stale and throws its result away)."""
     with transaction.atomic():
         # Locked and read here, so a file an extraction stored a moment ago is seen.
         key = Clip.objects.select_for_update().filter(pk=clip.pk).values_list("file_key", flat=True).first()
         CUTS.transition(
-            clip.pk, PENDING, source=[EXTRACTING, READY, FAILED], reason="its times changed",
+            clip.pk, PENDING, source=[EXTRACTING, READY, FAILED], reason=reason,
             file_key="", file_lead_in=0.0, extraction_error="", extraction_worker="",
             extraction_started_at=None, extraction_queued_at=None,
         )  # fmt: skip
@@ -146,6 +147,19 @@ def invalidate_file(clip: Clip) -> None:
             transaction.on_commit(partial(_delete_quietly, key))
     clip.file_key, clip.file_lead_in = "", 0.0
     clip.extraction_status, clip.extraction_error = PENDING, ""
+
+
+def cut_again(game_id: int) -> int:
+    """The game's video was replaced (call inside the transaction that replaces it):
+    every clip cut, being cut or failed from the old video is invalidated (its file
+    deleted once this commits; a cut under way finds its claim gone and throws its
+    result away) and cut again from the new video. Clips nobody asked to cut stay
+    pending. Returns how many clips are cut again."""
+    clips = list(Clip.objects.filter(game_id=game_id).exclude(extraction_status=PENDING).order_by("pk"))
+    for clip in clips:
+        invalidate_file(clip, reason="the game's video was replaced")
+        request_extraction(clip, reason="cut again from the game's new video")
+    return len(clips)
 
 
 # --- The worker side ---------------------------------------------------------------------
@@ -214,6 +228,7 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
                         f"{clip.label} is cut and ready to edit.",
                         data=data,
                     )
+                    request_pictures(clip_source(clip, key=stored_key, lead_in=lead_in))
     except Stopped:
         release(clip, where=mine, actor=me)
         return None
