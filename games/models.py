@@ -78,7 +78,7 @@ class Game(models.Model):
             return self.name or f"Game {self.pk}"
         when = f" {self.game_date:%b} {self.game_date.day}" if self.game_date else ""
         if self.game_type == GameType.AWAY:
-            return f"at {self.opponent_name}{when}"
+            return f"At {self.opponent_name}{when}"  # a title: starts with a capital
         if self.game_type == GameType.TOURNAMENT and self.tournament_name:
             return f"{self.tournament_name}: Vs {self.opponent_name}{when}"
         return f"Vs {self.opponent_name}{when}"

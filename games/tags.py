@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,29 @@ def derived_name(rating: int, tags: list[str]) -> str:
     names = list(tags)
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return f"{RATING_ADJECTIVES[rating]} {joined}"
+
+
+# The same rule in static/js/names.js, checked against this file (tests/js/fixtures.json).
+NAMES_FIXTURE = Path(__file__).with_name("names_fixture.json")
+_FIXTURE_TAGS = [
+    [],
+    ["Goal"],
+    ["Dribble", "Pass"],
+    ["Dribble", "Pass", "Tackle"],
+    ["1v1 Save", "Build-Up", "Chance Creation", "Movement"],
+]
+
+
+def build_names_fixture() -> dict:
+    cases = [
+        {"name": f"{rating} stars, {len(tags)} tags", "rating": rating, "tags": tags,
+         "expected": derived_name(rating, tags)}
+        for rating in sorted(RATING_ADJECTIVES, reverse=True)
+        for tags in _FIXTURE_TAGS
+    ]  # fmt: skip
+    return {"rule": "games/tags.py derived_name", "cases": cases}
+
+
+if __name__ == "__main__":  # python -m games.tags: rewrite the fixture
+    NAMES_FIXTURE.write_text(json.dumps(build_names_fixture(), indent=1) + "\n")
+    print(f"wrote {NAMES_FIXTURE}")

@@ -12,14 +12,15 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 class NeverCacheAPIMiddleware:
     """API answers are per user and change under the reader's feet: no browser or
-    proxy may keep them."""
+    proxy may keep them, unless the view chose its own Cache-Control (the
+    vocabulary, which changes only with a deploy; pictures)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response

@@ -7,9 +7,15 @@ writes these values itself (tests/test_js_constants.py greps for them)."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from django.conf import settings
+
+# What node's tests (tests/js/) read as the page's #vocabulary: the browser gets
+# it from base.html, node from this file, which a test keeps equal to vocabulary().
+FIXTURE = Path(__file__).with_name("vocabulary_fixture.json")
 
 # Words for values whose Python names are codes. Every code must have one: a new
 # transition or quality without a label fails here, not on a page.
@@ -23,7 +29,7 @@ def vocabulary() -> dict:
     from exports import edits, jobs
     from exports.models import AspectRatio, EffectType, Overlay, Project
     from exports.projects import PROJECT_ORIGINS, PROJECT_STATUSES
-    from exports.render import effects
+    from exports.render import effects, segments
     from games.models import Clip
     from games.tags import POSITIONS, RATING_ADJECTIVES, RATING_COLOURS, RATING_SYMBOLS
 
@@ -73,6 +79,7 @@ def vocabulary() -> dict:
             "default_region_seconds": edits.DEFAULT_REGION_SECONDS,
             "transition_min_seconds": edits.TRANSITION_SECONDS[0],
             "transition_max_seconds": edits.TRANSITION_SECONDS[1],
+            "min_segment_seconds": segments.MIN_SEGMENT_SECONDS,
             "upload_single_max_bytes": settings.UPLOAD_SINGLE_MAX_BYTES,
         },
     }
@@ -89,3 +96,14 @@ def _aspect_ratio(value: str, label: str) -> dict:
         "width": width,
         "height": height,
     }
+
+
+if __name__ == "__main__":  # python -m videoeditor.vocabulary: rewrite the fixture
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "videoeditor.settings")
+    django.setup()
+    FIXTURE.write_text(json.dumps(vocabulary(), indent=1) + "\n")
+    print(f"wrote {FIXTURE}")

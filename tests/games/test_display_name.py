@@ -13,7 +13,7 @@ from games.models import Game
     ("fields", "expected"),
     [
         ({"opponent_name": "Rovers", "game_type": "home"}, "Vs Rovers Mar 7"),
-        ({"opponent_name": "Rovers", "game_type": "away"}, "at Rovers Mar 7"),
+        ({"opponent_name": "Rovers", "game_type": "away"}, "At Rovers Mar 7"),
         (
             {"opponent_name": "Rovers", "game_type": "tournament", "tournament_name": "Spring Cup"},
             "Spring Cup: Vs Rovers Mar 7",
