@@ -238,3 +238,11 @@ def test_a_crop_larger_than_the_output_skips_the_network(square_25, tmp_path):
     result = render(square_25, tmp_path / "down.mp4", segments=one_second, upscaler=identity_upscaler())
 
     assert result.upscaler == "bicubic"
+
+
+def test_the_crop_fixture_matches_the_implementation():
+    import json
+
+    from exports.render.framing import CROP_FIXTURE, build_crop_fixture
+
+    assert json.loads(CROP_FIXTURE.read_text()) == build_crop_fixture()
