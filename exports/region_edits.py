@@ -250,124 +250,123 @@ def restyle_region(regions: list[dict], region_id: str, style: dict) -> list[dic
 # --- the shared fixture ---------------------------------------------------------------
 
 
-def _ellipse(
-    x: float, y: float, rx: float = 13, ry: float = 26, opacity: float = 0.5, color: str = "#FFFF00"
-):
-    return {"x": x, "y": y, "radius_x": rx, "radius_y": ry, "opacity": opacity, "color": color}
+def _ellipse(x: float, y: float, rx: float = 13, ry: float = 26, color: str = "#FFFF00") -> dict:
+    return {"x": x, "y": y, "radius_x": rx, "radius_y": ry, "opacity": 0.5, "color": color}
 
 
-def _region(region_id: str, start: float, end: float, *times: float, enabled: bool = True) -> dict:
-    times = times or (start,)
-    return {
-        "id": region_id,
-        "start_time": start,
-        "end_time": end,
-        "enabled": enabled,
-        "keyframes": [_ellipse(60 + 5 * n, 100 - 3 * n) | {"time": t} for n, t in enumerate(times)],
-    }
+def _region(region_id: str, start: float, end: float, *times: float) -> dict:
+    keyframes = [_ellipse(60 + 5 * n, 100 - 3 * n) | {"time": t} for n, t in enumerate(times or (start,))]
+    return {"id": region_id, "start_time": start, "end_time": end, "enabled": True, "keyframes": keyframes}
 
 
-FIXTURE_DURATION = 10.0  # the framed video of every case
+SECONDS = 10.0  # the framed video of every case
 TWO = [_region("a", 1.0, 3.0, 1.0, 2.5), _region("b", 5.0, 6.0)]
-FIXTURE_CASES = [
-    ("add in an empty video", "add", [], {"at": 0.5, "duration": 10.0, "region_id": "n"}),
-    ("add is clamped into the video", "add", [], {"at": -2.0, "duration": 10.0, "region_id": "n"}),
-    ("add shortened by the next region", "add", TWO, {"at": 4.2, "duration": 10.0, "region_id": "n"}),
-    ("add shortened by the video's end", "add", [], {"at": 9.1234, "duration": 10.0, "region_id": "n"}),
-    ("add inside a region is refused", "add", TWO, {"at": 2.0, "duration": 10.0, "region_id": "n"}),
-    ("add without room is refused", "add", TWO, {"at": 4.7, "duration": 10.0, "region_id": "n"}),
-    ("add at the very end is refused", "add", [], {"at": 10.0, "duration": 10.0, "region_id": "n"}),
-    ("resize the end later", "resize", TWO, {"id": "a", "edge": "end", "time": 3.6}),
-    ("resize the end stops at the next", "resize", TWO, {"id": "a", "edge": "end", "time": 7}),
-    ("resize the end keeps the shortest", "resize", TWO, {"id": "a", "edge": "end", "time": 0}),
-    ("resize the start drops keyframes", "resize", TWO, {"id": "a", "edge": "start", "time": 1.5}),
-    ("resize the start past every keyframe", "resize", [_region("c", 1.0, 4.0)],
-     {"id": "c", "edge": "start", "time": 2.25}),
-    ("resize the start stops at the previous", "resize", TWO,
-     {"id": "b", "edge": "start", "time": 0.2}),
-    ("resize the last end stops at the video's end", "resize", TWO,
-     {"id": "b", "edge": "end", "time": 12}),
-    ("resize an unknown edge is refused", "resize", TWO, {"id": "a", "edge": "middle", "time": 2}),
-    ("resize a missing region is refused", "resize", TWO, {"id": "z", "edge": "end", "time": 2}),
-    ("move later, keyframes follow", "move", TWO, {"id": "a", "start": 1.5}),
-    ("move stops at the next region", "move", TWO, {"id": "a", "start": 4.0}),
-    ("move stops at zero", "move", TWO, {"id": "a", "start": -1.0}),
-    ("move the last stops at the end", "move", TWO, {"id": "b", "start": 9.7}),
-    ("delete", "delete", TWO, {"id": "a"}),
-    ("delete a missing region is refused", "delete", TWO, {"id": "z"}),
-    ("disable", "enable", TWO, {"id": "b", "enabled": False}),
-    ("put an ellipse between keyframes", "put", TWO,
-     {"id": "a", "time": 1.75, "ellipse": _ellipse(80.5, 90.25), "tolerance": 0.02}),
-    ("put an ellipse on a keyframe keeps its time", "put", TWO,
-     {"id": "a", "time": 2.51, "ellipse": _ellipse(70, 70), "tolerance": 0.02}),
-    ("put an ellipse past the end lands on the end", "put", TWO,
-     {"id": "b", "time": 6.5, "ellipse": _ellipse(10, 20), "tolerance": 0.02}),
-    ("drop a keyframe", "drop", TWO, {"id": "a", "time": 2.49, "tolerance": 0.02}),
-    ("drop the only keyframe is refused", "drop", TWO, {"id": "b", "time": 5.0, "tolerance": 0.02}),
-    ("drop where there is none is refused", "drop", TWO, {"id": "a", "time": 2.0, "tolerance": 0.02}),
-    ("restyle the colour", "restyle", TWO, {"id": "a", "style": {"opacity": 0.35, "color": "#ff8800"}}),
-    ("restyle size", "restyle", TWO, {"id": "a", "style": {"scale": 1.5}}),
-    ("restyle to no size is refused", "restyle", TWO, {"id": "a", "style": {"scale": 0}}),
-    ("region at a time inside", "at", TWO, {"time": 2.0, "tolerance": 0.1}),
-    ("region at just before a start", "at", TWO, {"time": 4.95, "tolerance": 0.1}),
-    ("region at nowhere", "at", TWO, {"time": 4.0, "tolerance": 0.1}),
-    ("default ellipse", "default", [], {"width": 1080, "height": 1920}),
-]  # fmt: skip
+NEW = default_ellipse(120, 214)
 
 
-def run_case(operation: str, regions: list[dict], args: dict, rules: dict = RULES) -> dict:
-    """One fixture case: {"regions": [...]} or {"error": sentence} (or a value)."""
+def _cases() -> list[tuple[str, str, list, object]]:
+    """(name, the JavaScript function, its arguments, the Python's answer)."""
+    timing = {"duration": SECONDS, "rules": RULES}
+    near = {"tolerance": 0.02}
+
+    def add(regions, at):
+        options = {**timing, "ellipse": NEW, "id": "n"}
+        return (
+            "addRegion",
+            [regions, at, options],
+            lambda: add_region(regions, at, duration=SECONDS, ellipse=NEW, region_id="n"),
+        )
+
+    def resize(regions, region_id, edge, time):
+        return (
+            "resizeRegion",
+            [regions, region_id, edge, time, timing],
+            lambda: resize_region(regions, region_id, edge, time, duration=SECONDS),
+        )
+
+    def move(regions, region_id, start):
+        return (
+            "moveRegion",
+            [regions, region_id, start, timing],
+            lambda: move_region(regions, region_id, start, duration=SECONDS),
+        )
+
+    def put(regions, region_id, time, ellipse):
+        return (
+            "putEllipse",
+            [regions, region_id, time, ellipse, near],
+            lambda: put_ellipse(regions, region_id, time, ellipse, tolerance=0.02),
+        )
+
+    def drop(regions, region_id, time):
+        return (
+            "dropKeyframe",
+            [regions, region_id, time, near],
+            lambda: drop_keyframe(regions, region_id, time, tolerance=0.02),
+        )
+
+    def simple(js_name, python, *args):
+        return js_name, list(args), lambda: python(*args)
+
+    def restyle(style):
+        return simple("restyleRegion", restyle_region, TWO, "a", style)
+
+    return [
+        ("add in an empty video", *add([], 0.5)),
+        ("add is clamped into the video", *add([], -2.0)),
+        ("add shortened by the next region", *add(TWO, 4.2)),
+        ("add shortened by the video's end", *add([], 9.1234)),
+        ("add inside a region is refused", *add(TWO, 2.0)),
+        ("add without room is refused", *add(TWO, 4.7)),
+        ("add at the very end is refused", *add([], 10.0)),
+        ("resize the end later", *resize(TWO, "a", "end", 3.6)),
+        ("resize the end stops at the next region", *resize(TWO, "a", "end", 7)),
+        ("resize the end keeps the shortest length", *resize(TWO, "a", "end", 0)),
+        ("resize the start drops keyframes", *resize(TWO, "a", "start", 1.5)),
+        ("resize the start past every keyframe", *resize([_region("c", 1.0, 4.0)], "c", "start", 2.25)),
+        ("resize the start stops at the previous region", *resize(TWO, "b", "start", 0.2)),
+        ("resize the last end stops at the video's end", *resize(TWO, "b", "end", 12)),
+        ("resize an unknown edge is refused", *resize(TWO, "a", "middle", 2)),
+        ("resize a missing region is refused", *resize(TWO, "z", "end", 2)),
+        ("move later, keyframes follow", *move(TWO, "a", 1.5)),
+        ("move stops at the next region", *move(TWO, "a", 4.0)),
+        ("move stops at zero", *move(TWO, "a", -1.0)),
+        ("move the last stops at the end", *move(TWO, "b", 9.7)),
+        ("delete", *simple("deleteRegion", delete_region, TWO, "a")),
+        ("delete a missing region is refused", *simple("deleteRegion", delete_region, TWO, "z")),
+        ("disable", *simple("setEnabled", set_enabled, TWO, "b", False)),
+        ("put an ellipse between keyframes", *put(TWO, "a", 1.75, _ellipse(80.5, 90.25))),
+        ("put an ellipse on a keyframe keeps its time", *put(TWO, "a", 2.51, _ellipse(70, 70))),
+        ("put an ellipse past the end lands on the end", *put(TWO, "b", 6.5, _ellipse(10, 20))),
+        ("drop a keyframe", *drop(TWO, "a", 2.49)),
+        ("drop the only keyframe is refused", *drop(TWO, "b", 5.0)),
+        ("drop where there is none is refused", *drop(TWO, "a", 2.0)),
+        ("restyle the colour", *restyle({"opacity": 0.35, "color": "#ff8800"})),
+        ("restyle the size", *restyle({"scale": 1.5})),
+        ("restyle to no size is refused", *restyle({"scale": 0})),
+        ("region at a time inside", *simple("regionAt", region_at, TWO, 2.0, 0.1)),
+        ("region at just before a start", *simple("regionAt", region_at, TWO, 4.95, 0.1)),
+        ("region at nowhere", *simple("regionAt", region_at, TWO, 4.0, 0.1)),
+        ("default ellipse", *simple("defaultEllipse", default_ellipse, 1080, 1920, HIGHLIGHT)),
+    ]  # fmt: skip
+
+
+def _answer(call) -> object:
+    """What the JavaScript returns: {"regions": [...]} or {"error": sentence}, or a plain value."""
     try:
-        if operation == "add":
-            ellipse = default_ellipse(120, 214)
-            found = add_region(
-                regions, args["at"], duration=FIXTURE_DURATION, ellipse=ellipse, region_id=args["region_id"],
-                rules=rules,
-            )  # fmt: skip
-        elif operation == "resize":
-            found = resize_region(
-                regions, args["id"], args["edge"], args["time"], duration=FIXTURE_DURATION, rules=rules
-            )
-        elif operation == "move":
-            found = move_region(regions, args["id"], args["start"], duration=FIXTURE_DURATION, rules=rules)
-        elif operation == "delete":
-            found = delete_region(regions, args["id"])
-        elif operation == "enable":
-            found = set_enabled(regions, args["id"], args["enabled"])
-        elif operation == "put":
-            found = put_ellipse(
-                regions, args["id"], args["time"], args["ellipse"], tolerance=args["tolerance"]
-            )
-        elif operation == "drop":
-            found = drop_keyframe(regions, args["id"], args["time"], tolerance=args["tolerance"])
-        elif operation == "restyle":
-            found = restyle_region(regions, args["id"], args["style"])
-        elif operation == "at":
-            return {"index": region_at(regions, args["time"], args["tolerance"])}
-        elif operation == "default":
-            return {"ellipse": default_ellipse(args["width"], args["height"])}
-        else:
-            raise ValueError(operation)
+        found = call()
     except EditError as error:
         return {"error": error.message}
-    return {"regions": found}
+    return {"regions": found} if isinstance(found, list) else found
 
 
 def build_fixture() -> dict:
     return {
         "rules": RULES,
         "highlight": HIGHLIGHT,
-        "add_ellipse_frame": [120, 214],
-        "duration": FIXTURE_DURATION,
         "cases": [
-            {
-                "name": name,
-                "operation": operation,
-                "regions": regions,
-                "args": args,
-                "expected": run_case(operation, regions, args),
-            }
-            for name, operation, regions, args in FIXTURE_CASES
+            {"name": name, "function": function, "args": args, "expected": _answer(call)}
+            for name, function, args, call in _cases()
         ],
     }
 

@@ -141,50 +141,48 @@ def _fixture_regions() -> list[dict]:
 
 
 def build_fixture() -> dict:
-    """Inputs and outputs of ellipse_parameters, coverage and blend, for the editor's
-    JavaScript (static/js/ellipse.js, tests/js/ellipse.test.mjs) to match."""
+    """Cases of ellipse_parameters, coverage and blend (the JavaScript names and
+    arguments, and the renderer's answers) for static/js/ellipse.js to match."""
+    constants = {"brighten": BRIGHTEN, "dim": DIM, "ellipse_fields": list(ELLIPSE_FIELDS)}
     regions = _fixture_regions()
     times = [round(n * 0.125, 3) for n in range(45)]
     active, params, colours = ellipse_parameters(regions, np.array(times))
-    ellipses = [(12.3, 9.8, 4.5, 7.25), (3.0, 4.0, 2.0, 1.0), (0.2, 0.3, 6.0, 3.5)]
-    coverages = []
-    for cx, cy, rx, ry in ellipses:
-        window = {
-            "top": int(cy - ry) - 2,
-            "left": int(cx - rx) - 2,
-            "height": int(2 * ry) + 5,
-            "width": int(2 * rx) + 5,
+    cases = [
+        {
+            "name": "ellipse parameters over three regions (one disabled)",
+            "function": "ellipseParameters",
+            "args": [regions, times, constants],
+            "expected": {"active": active.tolist(), "params": params.tolist(), "colours": colours.tolist()},
         }
-        ellipse = torch.tensor([[cx, cy, rx, ry]], dtype=torch.float64)
-        values = coverage(window["height"], window["width"], ellipse, window["top"], window["left"])
+    ]
+    for cx, cy, rx, ry in ((12.3, 9.8, 4.5, 7.25), (3.0, 4.0, 2.0, 1.0), (0.2, 0.3, 6.0, 3.5)):
+        top, left = int(cy - ry) - 2, int(cx - rx) - 2
+        height, width = int(2 * ry) + 5, int(2 * rx) + 5
         shape = {"x": cx, "y": cy, "radius_x": rx, "radius_y": ry}
-        coverages.append({"ellipse": shape, **window, "values": values[0, 0].tolist()})
-    blends = []
+        values = coverage(height, width, torch.tensor([[cx, cy, rx, ry]], dtype=torch.float64), top, left)
+        for row in range(height):
+            for column in range(0, width, 2):
+                cases.append(
+                    {
+                        "name": f"coverage of ({left + column}, {top + row}) by {cx}, {cy}, {rx} x {ry}",
+                        "function": "coverage",
+                        "args": [left + column, top + row, shape],
+                        "expected": float(values[0, 0, row, column]),
+                    }
+                )
     for effect in EFFECTS:
         for value in (0.0, 37.5, 128.0, 255.0):
             for mask in (0.0, 0.3, 1.0):
                 for colour, opacity in ((255.0, 0.5), (16.0, 0.2)):
-                    result = blend(effect, value, mask, colour, opacity)
-                    case = {
-                        "effect": effect,
-                        "value": value,
-                        "mask": mask,
-                        "colour": colour,
-                        "opacity": opacity,
-                    }
-                    blends.append({**case, "expected": float(result)})
-    return {
-        "constants": {"brighten": BRIGHTEN, "dim": DIM, "ellipse_fields": list(ELLIPSE_FIELDS)},
-        "parameters": {
-            "regions": regions,
-            "times": times,
-            "active": active.tolist(),
-            "params": params.tolist(),
-            "colours": colours.tolist(),
-        },
-        "coverage": coverages,
-        "blend": blends,
-    }
+                    cases.append(
+                        {
+                            "name": f"{effect} of {value} under {mask} with {colour} at {opacity}",
+                            "function": "blend",
+                            "args": [effect, value, mask, colour, opacity, constants],
+                            "expected": float(blend(effect, value, mask, colour, opacity)),
+                        }
+                    )
+    return {"constants": constants, "cases": cases}
 
 
 if __name__ == "__main__":  # python -m exports.render.overlay: rewrite the fixture

@@ -21,13 +21,15 @@ def test_every_edit_in_the_fixture_is_a_valid_overlay():
     fixture = build_fixture()
 
     for case in fixture["cases"]:
-        if "regions" in case["expected"]:
+        if isinstance(case["expected"], dict) and "regions" in case["expected"]:
             cleaned = clean_regions(case["expected"]["regions"], width=120, height=214, duration=10.0)
             assert [r["id"] for r in cleaned] == [r["id"] for r in case["expected"]["regions"]], case["name"]
 
 
 def test_refusals_are_sentences():
-    refused = [c for c in build_fixture()["cases"] if "error" in c["expected"]]
+    refused = [
+        c for c in build_fixture()["cases"] if isinstance(c["expected"], dict) and "error" in c["expected"]
+    ]
 
     assert len(refused) >= 6
     for case in refused:

@@ -18,13 +18,18 @@ def test_the_fixture_file_matches_the_renderer():
 
 
 def test_the_fixture_covers_every_effect_and_region_state():
-    fixture = build_fixture()
+    cases = build_fixture()["cases"]
 
-    assert {case["effect"] for case in fixture["blend"]} == {"yellow", "brightness", "dim"}
-    active = fixture["parameters"]["active"]
-    assert any(active)
-    assert not all(active)  # outside every region, and the disabled one, nothing is drawn
-    assert len({tuple(c) for c, on in zip(fixture["parameters"]["colours"], active, strict=True) if on}) >= 3
+    assert {c["args"][0] for c in cases if c["function"] == "blend"} == {"yellow", "brightness", "dim"}
+    coverage = [c["expected"] for c in cases if c["function"] == "coverage"]
+    assert 0 in coverage
+    assert 1 in coverage
+    assert any(0 < value < 1 for value in coverage)  # the anti-aliased edge
+    parameters = next(c["expected"] for c in cases if c["function"] == "ellipseParameters")
+    assert any(parameters["active"])
+    assert not all(parameters["active"])  # outside every region, and in the disabled one, nothing is drawn
+    drawn = {tuple(c) for c, on in zip(parameters["colours"], parameters["active"], strict=True) if on}
+    assert len(drawn) >= 3
 
 
 @pytest.mark.parametrize("effect", ["yellow", "brightness", "dim"])
