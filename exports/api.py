@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports import jobs, liveness, projects
+from exports import gallery, jobs, liveness, projects
 from exports.models import FinalVideo, JobStatus, ProjectClip
 from exports.serializers import (
     AddClipsSerializer,
@@ -25,6 +25,7 @@ from exports.serializers import (
     FinalVideoSerializer,
     FramingChangeSerializer,
     FromClipsSerializer,
+    GalleryFilterSerializer,
     OrderSerializer,
     OverlayChangeSerializer,
     OverlaySerializer,
@@ -256,21 +257,27 @@ def owned_videos(request: Request):
 
 
 class Downloads(generics.ListAPIView):
-    """The gallery: final videos, newest first; `?project=` or `?game=` narrows it."""
+    """The gallery: final videos, newest first; `?project=` or `?game=` narrows it, and
+    the filters of GalleryFilterSerializer (`?latest=1`: each project's newest version)."""
 
     serializer_class = FinalVideoSerializer
 
     def get_queryset(self):
-        videos = owned_videos(self.request).order_by("-created_at")
-        for name, lookup in (("project", "project_id"), ("game", "project__project_clips__clip__game_id")):
-            value = self.request.query_params.get(name)
-            if value is not None:
-                videos = videos.filter(**{lookup: id_from_query(value, name)})
-        return videos.distinct()
+        videos = owned_videos(self.request).order_by("-created_at", "-pk")
+        params = self.request.query_params
+        if (value := params.get("project")) is not None:
+            videos = videos.filter(project_id=id_from_query(value, "project"))
+        if (value := params.get("game")) is not None:
+            using = ProjectClip.objects.filter(clip__game_id=id_from_query(value, "game"))
+            videos = videos.filter(project_id__in=using.values("project_id"))
+        return gallery.narrow(videos, valid(GalleryFilterSerializer, params.dict()))
 
     @extend_schema(
-        parameters=[OpenApiParameter("project", int), OpenApiParameter("game", int)], tags=["gallery"]
-    )
+        parameters=[
+            OpenApiParameter("project", int), OpenApiParameter("game", int), GalleryFilterSerializer,
+        ],
+        tags=["gallery"],
+    )  # fmt: skip
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -287,13 +294,20 @@ class DownloadDetail(APIView):
 
 
 def video_file(request: Request, video, filename: str):
-    """The video itself: a presigned redirect on S3, else a ranged response."""
+    """The video itself: a presigned redirect on S3, else a ranged response. With
+    `?download=1` it is saved as `filename` (on S3 the signed GET asks the bucket for
+    that Content-Disposition)."""
     store = object_store()
+    download = request.query_params.get("download") == "1"
+    disposition = gallery.attachment(filename) if download else content_disposition_header(False, filename)
     if store.direct:
-        return HttpResponseRedirect(store.presigned_get(video.file_key, settings.PLAYBACK_URL_EXPIRES))
+        return HttpResponseRedirect(
+            store.presigned_get(
+                video.file_key, settings.PLAYBACK_URL_EXPIRES, disposition=disposition if download else None
+            )
+        )
     response = ranged_file_response(request._request, store.read_location(video.file_key), "video/mp4")
-    attachment = request.query_params.get("download") == "1"
-    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["Content-Disposition"] = disposition
     return response
 
 
@@ -305,7 +319,7 @@ class DownloadFile(APIView):
     )
     def get(self, request: Request, video_id: int):
         video = get_object_or_404(owned_videos(request), pk=video_id)
-        return video_file(request, video, f"{video.project.name[:80]} v{video.version}.mp4")
+        return video_file(request, video, gallery.download_name(video.project.name, video.version))
 
 
 class WorkingVideoFile(APIView):
@@ -323,7 +337,7 @@ class WorkingVideoFile(APIView):
                 404, "This project has no framed video yet; export the framing first."
             )
         video = project.working_video
-        return video_file(request, video, f"{project.name[:80]} framed v{video.version}.mp4")
+        return video_file(request, video, gallery.download_name(project.name, video.version, "framed"))
 
 
 # --- export jobs ----------------------------------------------------------------------------

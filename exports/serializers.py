@@ -5,6 +5,7 @@ from collections import Counter
 from django.conf import settings
 from rest_framework import serializers
 
+from exports import gallery
 from exports.models import (
     AspectRatio,
     EffectType,
@@ -20,6 +21,19 @@ from exports.models import (
 from exports.projects import card_clips, group_label, project_status
 from games.serializers import ClipSerializer
 from videoeditor.fields import IdField, LineField, id_list
+
+
+def page_of(attach) -> type[serializers.ListSerializer]:
+    """A list serializer that calls `attach(items)` first: what each card shows, read
+    for the whole page in a constant number of queries."""
+
+    class Page(serializers.ListSerializer):
+        def to_representation(self, data):
+            items = list(data.all() if hasattr(data, "all") else data)
+            attach(items)
+            return super().to_representation(items)
+
+    return Page
 
 
 class RenderedVideoSerializer(serializers.Serializer):
@@ -79,22 +93,31 @@ class ProjectSerializer(serializers.ModelSerializer):
         help_text="one state per clip, then the overlay's: "
         "done, exporting, editing, ready, extracting or pending"
     )
+    poster_url = serializers.SerializerMethodField(
+        help_text="a frame of its final video, else of its first clip or that clip's game; null if none"
+    )
 
     class Meta:
         model = Project
         fields = [
             "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
             "exported", "has_working_video", "has_final_video", "working_video", "final_video", "games",
-            "group_label", "automatic", "status", "clip_ids", "stages", "last_opened_at", "version",
-            "created_at",
+            "group_label", "automatic", "status", "clip_ids", "stages", "poster_url", "last_opened_at",
+            "version", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = page_of(gallery.attach_project_posters)
 
     def _games(self, project: Project) -> list:
         seen = {}
         for clip in card_clips(project):
             seen.setdefault(clip.game.pk, clip.game)
         return list(seen.values())
+
+    def get_poster_url(self, project: Project) -> str | None:
+        if not hasattr(project, "poster_url"):
+            gallery.attach_project_posters([project])
+        return project.poster_url
 
     def get_clip_count(self, project: Project) -> int:
         return len(card_clips(project))
@@ -168,7 +191,13 @@ class ProjectDetailSerializer(ProjectSerializer):
 
 class ProjectChangeSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
-    name = LineField(required=False, max_length=200)
+    # blank reaches projects.update_project, which says a project needs a name
+    name = LineField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        error_messages={"max_length": "A project's name is at most {max_length} characters."},
+    )
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, required=False)
     transition = serializers.DictField(required=False)
     mode = serializers.ChoiceField(choices=ProjectMode.choices, required=False)
@@ -212,9 +241,28 @@ class OverlayChangeSerializer(serializers.Serializer):
     regions = serializers.JSONField(required=False)
 
 
-class FinalVideoSerializer(RenderedVideoSerializer):
+class GalleryItemExtras(serializers.Serializer):
+    """What exports.gallery.attach() sets on each video of a page."""
+
+    poster_url = serializers.CharField(allow_null=True, help_text="a frame of the video; null until made")
+    versions = serializers.IntegerField(help_text="final videos of its project, this one included")
+    clips_by_rating = serializers.DictField(
+        child=serializers.IntegerField(), help_text='the project\'s clips by rating: {"5": 2, ..., "1": 0}'
+    )
+
+
+class FinalVideoSerializer(RenderedVideoSerializer, GalleryItemExtras):
     project = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
+    filename = serializers.SerializerMethodField(help_text="the name a download is saved under")
+
+    class Meta:
+        list_serializer_class = page_of(gallery.attach)
+
+    def to_representation(self, video: FinalVideo) -> dict:
+        if not hasattr(video, "versions"):
+            gallery.attach([video])
+        return super().to_representation(video)
 
     def get_project(self, video: FinalVideo) -> dict:
         return {
@@ -225,6 +273,30 @@ class FinalVideoSerializer(RenderedVideoSerializer):
 
     def get_download_url(self, video: FinalVideo) -> str:
         return f"/api/downloads/{video.pk}/file"
+
+    def get_filename(self, video: FinalVideo) -> str:
+        return gallery.download_name(video.project.name, video.version)
+
+
+class GalleryFilterSerializer(serializers.Serializer):
+    """The gallery's query: every filter optional (see exports.gallery.narrow)."""
+
+    latest = serializers.BooleanField(required=False, help_text="only each project's newest version")
+    q = LineField(required=False, allow_blank=True, max_length=200, help_text="in project names")
+    aspect = serializers.ChoiceField(choices=AspectRatio.choices, required=False)
+    type = serializers.ChoiceField(
+        choices=[("clip", "One clip"), ("reel", "Reel (several clips)")], required=False
+    )
+    since = serializers.DateField(required=False, help_text="made on or after (YYYY-MM-DD)")
+    until = serializers.DateField(required=False, help_text="made on or before (YYYY-MM-DD)")
+    min_rating = serializers.IntegerField(
+        required=False, min_value=1, max_value=5, help_text="has a clip rated at least this"
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"until": "The end date is before the start date."})
+        return attrs
 
 
 class ExportSubmitSerializer(serializers.Serializer):

@@ -177,10 +177,13 @@ class S3Objects:
     def read_location(self, key: str) -> str:
         return self.presigned_get(key, expires=600)
 
-    def presigned_get(self, key: str, expires: int) -> str:
-        return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires
-        )
+    def presigned_get(self, key: str, expires: int, disposition: str | None = None) -> str:
+        """A GET URL; `disposition` (a Content-Disposition) asks the bucket to answer
+        with it, so a browser saves the file under a name of ours."""
+        params = {"Bucket": self.bucket, "Key": key}
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
     def save_stream(self, key: str, stream: IO[bytes], limit: int) -> int:
         from boto3.s3.transfer import TransferConfig

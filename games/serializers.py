@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from games import pictures
 from games.models import Clip, Game, GameType, UploadSession, UploadStatus
 from videoeditor.fields import LineField, TextField
 
@@ -39,6 +41,32 @@ class VideoSerializer(serializers.Serializer):
         return f"/api/games/{game.pk}/video" if game.video_key else None
 
 
+def with_pictures(key_of, item_of=lambda item: item) -> type[serializers.ListSerializer]:
+    """A list serializer class that looks up its items' pictures in one query first:
+    `item_of(item)` is the object holding the video, `key_of(that)` the video's key."""
+
+    class PicturedList(serializers.ListSerializer):
+        def to_representation(self, data):
+            items = list(data.all() if hasattr(data, "all") else data)
+            pictures.attach([item_of(item) for item in items], key_of)
+            return super().to_representation(items)
+
+    return PicturedList
+
+
+class FilmstripSerializer(serializers.Serializer):
+    """A sprite sheet of frames (games/pictures.py): tile i, at column i % columns and
+    row i // columns, shows the video at i * interval seconds."""
+
+    url = serializers.CharField()
+    columns = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    tile_width = serializers.IntegerField()
+    tile_height = serializers.IntegerField()
+    interval = serializers.FloatField(help_text="seconds between tiles")
+    count = serializers.IntegerField(help_text="tiles")
+
+
 class ClipAggregatesSerializer(serializers.Serializer):
     count = serializers.IntegerField(source="clip_count")
     by_rating = serializers.DictField(child=serializers.IntegerField(), source="clips_by_rating")
@@ -56,14 +84,24 @@ class GameSerializer(serializers.ModelSerializer):
     video = VideoSerializer(source="*", read_only=True)
     clips = ClipAggregatesSerializer(source="*", read_only=True)
     upload = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField(help_text="a frame of the video; null until made")
+    filmstrip = serializers.SerializerMethodField(help_text="frames of the video; null until made")
 
     class Meta:
         model = Game
         fields = [
             "id", "name", "display_name", "opponent_name", "game_date", "game_type", "tournament_name",
-            "video", "clips", "upload", "created_at", "version",
+            "video", "clips", "upload", "poster_url", "filmstrip", "created_at", "version",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at", "version"]
+        list_serializer_class = with_pictures(lambda game: game.video_key)
+
+    def get_poster_url(self, game: Game) -> str | None:
+        return pictures.poster_url(game, game.video_key)
+
+    @extend_schema_field(FilmstripSerializer(allow_null=True))
+    def get_filmstrip(self, game: Game) -> dict | None:
+        return pictures.filmstrip_data(game, game.video_key)
 
     def get_upload(self, game: Game) -> dict | None:
         active = getattr(game, "active_uploads", None)
@@ -117,14 +155,27 @@ class ClipSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
     name_is_derived = serializers.SerializerMethodField()
     duration = serializers.FloatField(read_only=True)
+    poster_url = serializers.SerializerMethodField(help_text="a frame of the cut clip; null until made")
+    filmstrip = serializers.SerializerMethodField(
+        help_text="frames of the cut clip, in seconds from its start; null until made"
+    )
 
     class Meta:
         model = Clip
         fields = [
             "id", "game", "start_time", "end_time", "duration", "rating", "tags", "name", "name_is_derived",
-            "notes", "extraction_status", "extraction_error", "version", "created_at",
+            "notes", "extraction_status", "extraction_error", "poster_url", "filmstrip", "version",
+            "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = with_pictures(lambda clip: clip.file_key)
+
+    def get_poster_url(self, clip: Clip) -> str | None:
+        return pictures.poster_url(clip, clip.file_key)
+
+    @extend_schema_field(FilmstripSerializer(allow_null=True))
+    def get_filmstrip(self, clip: Clip) -> dict | None:
+        return pictures.filmstrip_data(clip, clip.file_key)
 
     def get_name_is_derived(self, clip: Clip) -> bool:
         return not clip.name

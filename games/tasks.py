@@ -24,3 +24,10 @@ def extract_clip(clip_id: int, start_time: float, end_time: float) -> str | None
 def sweep_stale_extractions() -> list[str]:
     """Scheduled every minute (see migration 0006)."""
     return sweep_extractions()
+
+
+def make_pictures(source: dict, kinds: list[str]) -> int:
+    """Queued by games.pictures.request_pictures: a video's poster and filmstrip."""
+    from games import pictures
+
+    return len(pictures.make_pictures(pictures.Source(**source), kinds))
