@@ -34,6 +34,7 @@ class NotificationSerializer(serializers.Serializer):
     dismissible = serializers.BooleanField()
     auto_dismiss_ms = serializers.IntegerField(allow_null=True)
     actions = ActionSerializer(many=True)
+    toast = serializers.BooleanField(help_text="false for routine work (started, a clip cut): no toast")
     read_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, instance: Notification) -> dict:

@@ -33,6 +33,13 @@ class NotificationType(models.TextChoices):
         return self.value.endswith("_progress")
 
     @property
+    def is_routine(self) -> bool:
+        """Work starting, and a clip's cut ending: the status bar shows these as they
+        happen, so they never pop up as toasts and are stored already read (the
+        history keeps them; the badge counts what needs attention)."""
+        return self in ROUTINE_TYPES
+
+    @property
     def default_auto_dismiss_ms(self) -> int | None:
         """Good news fades by itself; failures and errors stay until dismissed."""
         if self.value.endswith(("_failed", "_progress")) or self == NotificationType.ERROR:
@@ -40,6 +47,16 @@ class NotificationType(models.TextChoices):
         if self == NotificationType.WARNING:
             return 10_000
         return 5_000
+
+
+ROUTINE_TYPES = frozenset(
+    {
+        NotificationType.EXTRACTION_STARTED,
+        NotificationType.EXTRACTION_COMPLETE,
+        NotificationType.UPLOAD_STARTED,
+        NotificationType.EXPORT_STARTED,
+    }
+)
 
 
 class Notification(models.Model):
@@ -89,6 +106,8 @@ class Notification(models.Model):
             "dismissible": self.dismissible,
             "auto_dismiss_ms": self.auto_dismiss_ms,
             "actions": self.actions,
+            # False for routine work (NotificationType.is_routine): history only, no toast.
+            "toast": not NotificationType(self.type).is_routine,
         }
 
 

@@ -161,6 +161,7 @@ def notify(
         "progress": progress,
         "dismissible": dismissible,
         "auto_dismiss_ms": kind.default_auto_dismiss_ms if auto_dismiss_ms is _DEFAULT else auto_dismiss_ms,
+        "read_at": timezone.now() if kind.is_routine else None,
     }
     try:
         # A savepoint inside the caller's transaction: a failure here leaves it usable.
@@ -241,6 +242,7 @@ def progress_message(
         "dismissible": False,
         "auto_dismiss_ms": None,
         "actions": [],
+        "toast": False,  # the status bar shows progress
     }
 
 

@@ -82,6 +82,7 @@ async def test_a_live_notification_arrives_in_the_message_format(alice, alice_co
         "dismissible": True,
         "auto_dismiss_ms": 5000,
         "actions": [open_action],
+        "toast": True,
     }
     assert message["timestamp"].endswith("Z")
     await ws.disconnect()
