@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from django.db import transaction
 from django_q.tasks import async_task
 from PIL import Image
 
+from games.filmstrip import Layout, even, filmstrip_layout
 from games.models import Picture, PictureKind, PictureSubject
 from games.objects import object_store
 from videoeditor.pipeline import wake_after_commit
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 POSTER_WIDTH = 480
 POSTER_AT = 0.10  # of the duration: past the kick-off's black frames and titles
-TILE_HEIGHT = 90  # tiles are 160x90 for 16:9 footage; the width follows the video's shape
-MAX_TILES = 150
-MIN_INTERVAL = 0.5  # seconds; a 15 s clip gets 30 tiles
-COLUMNS = 10
 JPEG_QUALITY = 82
 SEEK_AHEAD = 3.0  # seconds: a frame further ahead than this is sought, nearer ones decoded to
 MAX_BYTES = 20 * 2**20
@@ -52,10 +48,6 @@ class PictureError(Exception):
 
 
 # --- reading frames ------------------------------------------------------------------------
-
-
-def even(value: float) -> int:
-    return max(2, 2 * round(value / 2))
 
 
 class FrameReader:
@@ -116,33 +108,6 @@ class FrameReader:
 
 
 # --- the pictures ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where the tiles of a filmstrip go: tile i shows i * interval seconds."""
-
-    interval: float
-    count: int
-    columns: int
-    rows: int
-    tile_width: int
-    tile_height: int
-
-    def times(self) -> list[float]:
-        return [round(i * self.interval, 3) for i in range(self.count)]
-
-
-def filmstrip_layout(duration: float, width: int, height: int) -> Layout:
-    """At most MAX_TILES tiles, one every MIN_INTERVAL seconds or more (a round
-    multiple of it), TILE_HEIGHT high and as wide as the video's shape makes them."""
-    interval = max(MIN_INTERVAL, math.ceil(duration / MAX_TILES / MIN_INTERVAL) * MIN_INTERVAL)
-    count = max(1, math.ceil(duration / interval - 1e-6))
-    columns = min(COLUMNS, count)
-    return Layout(
-        interval=interval, count=count, columns=columns, rows=math.ceil(count / columns),
-        tile_width=even(TILE_HEIGHT * width / height), tile_height=TILE_HEIGHT,
-    )  # fmt: skip
 
 
 def jpeg(pixels: np.ndarray) -> bytes:
