@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports import gallery, jobs, liveness, projects
+from exports import exported_framing, gallery, jobs, liveness, projects
 from exports.models import FinalVideo, JobStatus, ProjectClip
 from exports.serializers import (
     AddClipsSerializer,
@@ -250,6 +250,32 @@ class ProjectOverlay(APIView):
         project = owned_project(request, project_id)
         version, changes = versioned_changes(request, OverlayChangeSerializer)
         return Response(OverlaySerializer(projects.update_overlay(project.overlay, version, changes)).data)
+
+
+class ProjectFramingDiscard(APIView):
+    """Back to the framing of the last framing export (its job's snapshot): the same
+    clips in order, their crop keyframes and segments, the transition and the aspect
+    ratio. 409 with the project as it is when the version is stale, a framing export
+    is running, or there is nothing to go back to."""
+
+    @extend_schema(
+        request=inline_serializer("FramingDiscard", {"version": serializers.IntegerField()}),
+        responses={200: ProjectDetailSerializer, 409: conflict(ProjectSerializer)},
+        tags=["projects"],
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        project = owned_project(request, project_id)
+        version = required_version(request)
+
+        def current(_project) -> dict:
+            return ProjectSerializer(owned_project(request, project_id)).data
+
+        try:
+            exported_framing.discard_framing_changes(project, version, current)
+        except projects.ProjectError as error:
+            error.current = current(project)
+            raise
+        return Response(ProjectDetailSerializer(owned_project(request, project_id)).data)
 
 
 def owned_videos(request: Request):

@@ -5,7 +5,7 @@ from collections import Counter
 from django.conf import settings
 from rest_framework import serializers
 
-from exports import gallery
+from exports import exported_framing, gallery
 from exports.models import (
     AspectRatio,
     EffectType,
@@ -23,14 +23,15 @@ from games.serializers import ClipSerializer
 from videoeditor.fields import IdField, LineField, id_list
 
 
-def page_of(attach) -> type[serializers.ListSerializer]:
-    """A list serializer that calls `attach(items)` first: what each card shows, read
-    for the whole page in a constant number of queries."""
+def page_of(*attachers) -> type[serializers.ListSerializer]:
+    """A list serializer that calls each `attach(items)` first: what each card shows,
+    read for the whole page in a constant number of queries."""
 
     class Page(serializers.ListSerializer):
         def to_representation(self, data):
             items = list(data.all() if hasattr(data, "all") else data)
-            attach(items)
+            for attach in attachers:
+                attach(items)
             return super().to_representation(items)
 
     return Page
@@ -96,6 +97,10 @@ class ProjectSerializer(serializers.ModelSerializer):
     poster_url = serializers.SerializerMethodField(
         help_text="a frame of its final video, else of its first clip or that clip's game; null if none"
     )
+    framing_changed_since_export = serializers.SerializerMethodField(
+        help_text="the framing differs from what its working video was rendered from "
+        "(POST .../framing/discard goes back; a new framing export catches up)"
+    )
 
     class Meta:
         model = Project
@@ -103,10 +108,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
             "exported", "has_working_video", "has_final_video", "working_video", "final_video", "games",
             "group_label", "automatic", "status", "clip_ids", "stages", "poster_url", "last_opened_at",
-            "version", "created_at",
+            "version", "created_at", "framing_changed_since_export",
         ]  # fmt: skip
         read_only_fields = fields
-        list_serializer_class = page_of(gallery.attach_project_posters)
+        list_serializer_class = page_of(
+            gallery.attach_project_posters, exported_framing.attach_framing_changes
+        )
 
     def _games(self, project: Project) -> list:
         seen = {}
@@ -118,6 +125,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         if not hasattr(project, "poster_url"):
             gallery.attach_project_posters([project])
         return project.poster_url
+
+    def get_framing_changed_since_export(self, project: Project) -> bool:
+        return exported_framing.framing_changed(project)
 
     def get_clip_count(self, project: Project) -> int:
         return len(card_clips(project))

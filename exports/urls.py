@@ -16,6 +16,7 @@ urlpatterns = [
         f"{project}/clips/<id:project_clip_id>", api.ProjectClipDetail.as_view(), name="project-clip-detail"
     ),
     path(f"{project}/overlay", api.ProjectOverlay.as_view(), name="project-overlay"),
+    path(f"{project}/framing/discard", api.ProjectFramingDiscard.as_view(), name="project-framing-discard"),
     path(f"{project}/working-video/file", api.WorkingVideoFile.as_view(), name="project-working-video-file"),
     path(f"{project}/exports", api.ProjectExports.as_view(), name="project-exports"),
     path("exports", api.ExportList.as_view(), name="export-list"),
