@@ -21,40 +21,13 @@
 // Formatting and `el` live in ../ui.js; the copies below are re-exports kept only until every
 // page imports them from ui.js.
 
-export function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
+import { clamp, clock, el, length } from "./ui.js";
+import { vocabulary } from "./vocabulary.js";
 
-export function formatTime(seconds) {
-  if (!Number.isFinite(seconds)) return "0:00.0";
-  const sign = seconds < 0 ? "-" : "";
-  const value = Math.abs(seconds);
-  const minutes = Math.floor(value / 60);
-  const rest = value - minutes * 60;
-  return `${sign}${minutes}:${rest.toFixed(1).padStart(4, "0")}`;
-}
-
-export function formatDuration(seconds) {
-  const total = Math.round(seconds || 0);
-  const minutes = Math.floor(total / 60);
-  const rest = total % 60;
-  return minutes ? `${minutes} min ${rest} s` : `${rest} s`;
-}
-
-export const clamp = (value, low, high) => Math.min(Math.max(value, low), high);
+// Kept only until overlay.js and project-new.js import these from ui.js; then deleted.
+export { clamp, el };
+export const formatTime = (seconds) => clock(seconds, { tenths: true });
+export const formatDuration = length;
 
 /** The "Saving… / Saved" label and the stale banner of an editor page. */
 export class SaveIndicator {
@@ -158,8 +131,10 @@ export function staleBanner() {
 
 const FINISHED = new Set(["complete", "error", "cancelled"]);
 
-/** The export button, its progress and its Cancel button. Progress comes from the
- *  socket's export_progress messages for the job, with polling as a fallback. */
+/** The export button, its choices (quality from vocabulary.qualities, sound on or
+ *  off: the job's config {quality, audio}), its progress and its Cancel button.
+ *  Progress comes from the socket's export_progress messages for the job, with
+ *  polling as a fallback. */
 export class ExportPanel {
   constructor({ shell, projectId, label, types, chooseType, onComplete, disabledReason }) {
     this.shell = shell;
@@ -179,9 +154,23 @@ export class ExportPanel {
     this.percent = el("span", { class: "export-percent" });
     this.message = el("span", { class: "export-message", role: "status" });
     this.extra = el("span", { class: "export-extra" });
+    const qualities = vocabulary.qualities || [];
+    this.quality = el(
+      "select",
+      { class: "export-quality", "aria-label": "Export quality" },
+      qualities.map((q) => el("option", { value: q.value, text: q.label })),
+    );
+    this.audio = el("input", { type: "checkbox", class: "export-audio", checked: true });
+    this.choices = el(
+      "div",
+      { class: "export-choices" },
+      el("label", { class: "inline-label" }, "Quality ", this.quality),
+      el("label", { class: "inline-label" }, this.audio, "Sound"),
+    );
     this.root = el(
       "div",
       { class: "export-panel" },
+      this.choices,
       this.button,
       el("div", { class: "export-progress" }, this.bar, this.percent, this.cancelButton),
       this.message,
@@ -198,6 +187,8 @@ export class ExportPanel {
     const running = this.job && !FINISHED.has(this.job.status);
     this.button.disabled = Boolean(running || reason);
     this.button.title = reason;
+    this.quality.disabled = Boolean(running);
+    this.audio.disabled = Boolean(running);
   }
 
   async resume() {
@@ -219,13 +210,24 @@ export class ExportPanel {
     this.button.disabled = true;
     this.extra.replaceChildren();
     try {
-      const job = await this.shell.api("POST", "/api/exports", { project_id: this.projectId, type: this.chooseType() });
+      const job = await this.shell.api("POST", "/api/exports", {
+        project_id: this.projectId,
+        type: this.chooseType(),
+        config: this.config(),
+      });
       this.track(job);
     } catch (error) {
       this.message.textContent = error.message;
       this.message.dataset.state = "error";
       this.refresh();
     }
+  }
+
+  /** The chosen settings, as POST /api/exports takes them. */
+  config() {
+    const config = { audio: this.audio.checked };
+    if (this.quality.value) config.quality = this.quality.value;
+    return config;
   }
 
   track(job) {
