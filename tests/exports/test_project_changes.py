@@ -143,3 +143,16 @@ def test_another_users_project_page_is_a_404(bob, alice_api, clips, client):
     made = alice_api.post("/api/projects", {"name": "Reel", "clip_ids": [clips[1].pk]}, format="json").json()
     client.force_login(bob)
     assert client.get(f"/projects/{made['id']}/edit/").status_code == 404
+
+
+def test_a_blank_or_overlong_name_is_refused_with_a_sentence(alice_api, clips):
+    made = alice_api.post("/api/projects", {"name": "Reel", "clip_ids": [clips[1].pk]}, format="json").json()
+
+    blank = alice_api.patch(f"/api/projects/{made['id']}", {"version": 1, "name": "  "}, format="json")
+    long = alice_api.patch(f"/api/projects/{made['id']}", {"version": 1, "name": "x" * 201}, format="json")
+
+    assert blank.status_code == 400
+    assert "A project needs a name." in str(blank.json())
+    assert long.status_code == 400
+    assert "at most 200 characters" in str(long.json())
+    assert Project.objects.get(pk=made["id"]).name == "Reel"

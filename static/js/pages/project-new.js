@@ -1,29 +1,22 @@
 // New project from clips: filter (game, minimum rating, tags), a live count and
-// total duration, a checklist of the matching clips, aspect ratio and name.
+// total duration, a checklist of the matching clips, aspect ratio and name; and
+// which projects the 5-star rule made by itself.
 
-import { el, formatDuration, formatTime } from "../editor-kit.js";
-
-const RATIOS = [
-  ["9:16", "9:16", "phones"],
-  ["16:9", "16:9", "wide"],
-  ["1:1", "1:1", "square"],
-  ["4:3", "4:3", "classic"],
-];
-const RATING_COLORS = { 1: "#C62828", 2: "#F9A825", 3: "#1565C0", 4: "#2E7D32", 5: "#66BB6A" };
+import { el, length } from "../ui.js";
+import { vocabulary } from "../vocabulary.js";
+import { clipFilters, clipSummary, matchingClips, ratingDot } from "../clip-picker.js";
+import { aspectChoices } from "../aspect-choices.js";
 
 export async function mount(root, data, shell) {
   const host = root.querySelector("#project-new");
-  const [gamesPage, vocabulary] = await Promise.all([
+  const [gamesPage, projectsPage] = await Promise.all([
     shell.api("GET", "/api/games?limit=200"),
-    shell.api("GET", "/api/tags"),
+    shell.api("GET", "/api/projects?limit=200"),
   ]);
   const games = gamesPage.results || gamesPage;
   const gameNames = Object.fromEntries(games.map((g) => [g.id, g.display_name]));
 
   const state = {
-    gameId: data.game_id && gameNames[data.game_id] ? String(data.game_id) : "",
-    minRating: 1,
-    tags: new Set(),
     clips: [],
     unchecked: new Set(),
     suggested: "",
@@ -31,63 +24,28 @@ export async function mount(root, data, shell) {
     request: 0,
   };
 
-  const gameSelect = el(
-    "select",
-    { id: "filter-game", name: "game" },
-    el("option", { value: "", text: "All games" }),
-    games.map((g) => el("option", { value: String(g.id), text: g.display_name })),
-  );
-  gameSelect.value = state.gameId;
+  const picker = clipFilters({
+    games,
+    gameId: data.game_id && gameNames[data.game_id] ? data.game_id : "",
+    onChange: () => schedule(),
+  });
+  const ratioChoices = aspectChoices({ name: "aspect_ratio", value: vocabulary.default_aspect_ratio });
+  const automatic = (projectsPage.results || projectsPage).filter((p) => p.automatic);
+  const autoNote = automatic.length
+    ? el(
+        "p",
+        { class: "auto-note card", id: "auto-projects" },
+        el("strong", { text: `${automatic.length} project${automatic.length === 1 ? " was" : "s were"} made automatically` }),
+        " from your 5★ clips: ",
+        automatic.slice(0, 3).flatMap((p, i) => [i ? ", " : "", el("a", { href: `/projects/${p.id}/edit/`, text: p.name })]),
+        automatic.length > 3 ? el("a", { href: "/?tab=projects", text: ` and ${automatic.length - 3} more` }) : null,
+        ".",
+      )
+    : null;
 
-  const ratingSelect = el(
-    "select",
-    { id: "filter-rating", name: "min_rating" },
-    [...vocabulary.ratings]
-      .sort((a, b) => a.rating - b.rating)
-      .map((r) =>
-        el("option", {
-          value: String(r.rating),
-          text: r.rating === 1 ? "Any rating" : `${r.rating}★ ${r.adjective} ${r.symbol} or better`,
-        }),
-      ),
-  );
-  ratingSelect.value = "1";
-
-  const tagGroups = el(
-    "div",
-    { class: "tag-groups" },
-    vocabulary.positions.map((group) =>
-      el(
-        "fieldset",
-        { class: "tag-group" },
-        el("legend", { text: group.position }),
-        group.tags.map((tag) =>
-          el(
-            "label",
-            { class: "chip", title: tag.long },
-            el("input", { type: "checkbox", value: tag.short, name: "tag" }),
-            el("span", { text: tag.short }),
-          ),
-        ),
-      ),
-    ),
-  );
-
-  const ratioChoices = el(
-    "div",
-    { class: "ratio-choices", role: "radiogroup", "aria-label": "Aspect ratio" },
-    RATIOS.map(([value, label, hint]) =>
-      el(
-        "label",
-        { class: "ratio-choice" },
-        el("input", { type: "radio", name: "aspect_ratio", value, checked: value === "9:16" }),
-        el("span", { class: "ratio-shape", style: ratioShape(value) }),
-        el("span", { class: "ratio-label" }, label, el("small", { class: "muted", text: hint })),
-      ),
-    ),
-  );
-
-  const nameInput = el("input", { id: "project-name", name: "name", type: "text", maxlength: "200", placeholder: "Project name" });
+  const nameInput = el("input", {
+    id: "project-name", name: "name", type: "text", maxlength: String(vocabulary.limits?.project_name_max ?? ""), placeholder: "Project name",
+  });
   const count = el("strong", { id: "clip-count", text: "…" });
   const duration = el("span", { id: "clip-duration", class: "muted" });
   const summaryNote = el("span", { id: "clip-summary-note", class: "muted" });
@@ -97,6 +55,7 @@ export async function mount(root, data, shell) {
   const toggleAll = el("button", { type: "button", class: "link", text: "Select all" });
 
   host.replaceChildren(
+    autoNote,
     el(
       "form",
       { class: "new-project-form", novalidate: true },
@@ -104,12 +63,7 @@ export async function mount(root, data, shell) {
         "section",
         { class: "card filters" },
         el("h2", { text: "Which clips" }),
-        el("label", { for: "filter-game", text: "Game" }),
-        gameSelect,
-        el("label", { for: "filter-rating", text: "Minimum rating" }),
-        ratingSelect,
-        el("div", { class: "label-like", text: "Tags (any of)" }),
-        tagGroups,
+        picker.node,
       ),
       el(
         "section",
@@ -138,7 +92,7 @@ export async function mount(root, data, shell) {
     const chosen = checkedClips();
     const seconds = chosen.reduce((sum, c) => sum + c.duration, 0);
     count.textContent = `${chosen.length} clip${chosen.length === 1 ? "" : "s"}`;
-    duration.textContent = chosen.length ? `· ${formatDuration(seconds)}` : "";
+    duration.textContent = chosen.length ? `· ${length(seconds)}` : "";
     summaryNote.textContent = state.unchecked.size && state.clips.length ? ` (of ${state.clips.length} matching)` : "";
     toggleAll.hidden = state.unchecked.size === 0;
     create.disabled = chosen.length === 0;
@@ -164,27 +118,18 @@ export async function mount(root, data, shell) {
             "label",
             {},
             box,
-            el("span", { class: "rating-dot", style: `background:${RATING_COLORS[clip.rating] || "#777"}`, title: `${clip.rating}★` }),
-            el("span", { class: "clip-name", text: clip.name || `Clip at ${formatTime(clip.start_time)}` }),
-            el("span", { class: "clip-meta muted", text: `${gameNames[clip.game] || ""} · ${formatTime(clip.start_time)} · ${Math.round(clip.duration)} s` }),
+            ratingDot(clip.rating),
+            clipSummary(clip, gameNames[clip.game]),
           ),
         );
       }),
     );
   }
 
-  function filters() {
-    return {
-      game_ids: state.gameId ? [Number(state.gameId)] : [],
-      min_rating: state.minRating,
-      tags: [...state.tags],
-    };
-  }
-
   async function preview() {
     const ticket = ++state.request;
     try {
-      const result = await shell.api("POST", "/api/projects/preview-clips", filters());
+      const result = await matchingClips(shell.api, picker.values());
       if (ticket !== state.request) return; // a newer filter is on its way
       state.clips = result.clips;
       const ids = new Set(result.clips.map((c) => c.id));
@@ -208,21 +153,6 @@ export async function mount(root, data, shell) {
     timer = setTimeout(preview, 250);
   };
 
-  gameSelect.addEventListener("change", () => {
-    state.gameId = gameSelect.value;
-    schedule();
-  });
-  ratingSelect.addEventListener("change", () => {
-    state.minRating = Number(ratingSelect.value);
-    schedule();
-  });
-  tagGroups.addEventListener("change", (event) => {
-    const box = event.target;
-    if (box.checked) state.tags.add(box.value);
-    else state.tags.delete(box.value);
-    box.closest(".chip").classList.toggle("on", box.checked);
-    schedule();
-  });
   nameInput.addEventListener("input", () => {
     state.nameEdited = nameInput.value.trim() !== "";
   });
@@ -243,7 +173,7 @@ export async function mount(root, data, shell) {
     create.textContent = "Creating…";
     try {
       const project = await shell.api("POST", "/api/projects/from-clips", {
-        ...filters(),
+        ...picker.values(),
         clip_ids: chosen.map((c) => c.id),
         name: nameInput.value.trim(),
         aspect_ratio: form.querySelector("input[name=aspect_ratio]:checked").value,
@@ -260,10 +190,4 @@ export async function mount(root, data, shell) {
 
   await preview();
   return () => clearTimeout(timer);
-}
-
-function ratioShape(ratio) {
-  const [w, h] = ratio.split(":").map(Number);
-  const scale = 26 / Math.max(w, h);
-  return `width:${Math.round(w * scale)}px;height:${Math.round(h * scale)}px`;
 }
