@@ -46,6 +46,8 @@ def vocabulary() -> dict:
             "effect": Overlay._meta.get_field("effect_type").default,
             "color": edits.DEFAULT_COLOR,
             "opacity": edits.DEFAULT_OPACITY,
+            "radius_x": edits.DEFAULT_RADIUS_X,  # shares of the framed video's height
+            "radius_y": edits.DEFAULT_RADIUS_Y,
             "brighten": effects.BRIGHTEN,
             "dim": effects.DIM,
             "ellipse_fields": list(effects.ELLIPSE_FIELDS),
