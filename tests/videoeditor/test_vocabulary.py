@@ -56,6 +56,8 @@ def test_the_vocabulary_is_built_from_the_python_constants():
         "effect": EffectType.YELLOW,
         "color": edits.DEFAULT_COLOR,
         "opacity": edits.DEFAULT_OPACITY,
+        "radius_x": edits.DEFAULT_RADIUS_X,
+        "radius_y": edits.DEFAULT_RADIUS_Y,
         "brighten": effects.BRIGHTEN,
         "dim": effects.DIM,
         "ellipse_fields": list(effects.ELLIPSE_FIELDS),
