@@ -17,7 +17,15 @@ export async function mount(root, data, shell) {
   const gameNames = Object.fromEntries(games.map((g) => [g.id, g.display_name]));
   const state = { project: first, candidates: [], picked: new Set(), request: 0 };
   const cleanups = [];
-  const say = (error) => shell.notificationCenter.say("error", "Not changed", error.message);
+  // What a change did, said beside the page's title (a toast would cover the panels).
+  const status = el("p", { id: "edit-status", class: "edit-status", role: "status", "aria-live": "polite" });
+  root.querySelector(".editor-head").after(status);
+  cleanups.push(() => status.remove());
+  const tell = (text, failed = false) => {
+    status.textContent = text;
+    status.classList.toggle("error", failed);
+  };
+  const say = (error) => tell(`Not changed: ${error.message}`, true);
 
   // --- the clips, in order ----------------------------------------------------------------
   const clipList = el("ol", { id: "project-clips", class: "project-clips" });
@@ -98,6 +106,7 @@ export async function mount(root, data, shell) {
   async function remove(pc) {
     try {
       await shell.api("DELETE", `${base}/clips/${pc.id}`);
+      tell(`Removed ${pc.clip.name}.`);
     } catch (error) {
       say(error);
     }
@@ -204,6 +213,7 @@ export async function mount(root, data, shell) {
     try {
       await shell.api("POST", `${base}/clips`, { clip_ids: ids });
       state.picked.clear();
+      tell(`Added ${ids.length} clip${ids.length === 1 ? "" : "s"} at the end.`);
     } catch (error) {
       say(error);
     }
@@ -224,13 +234,16 @@ export async function mount(root, data, shell) {
     el("div", { class: "inline-row" }, nameInput, el("button", { type: "submit", id: "rename", class: "button", text: "Rename" })),
     nameError,
   );
+  nameInput.addEventListener("input", () => {
+    nameError.hidden = true;
+  });
   nameForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     nameError.hidden = true;
     try {
       state.project = await shell.api("PATCH", base, { version: state.project.version, name: nameInput.value });
       render();
-      shell.notificationCenter.say("info", "Renamed", state.project.name);
+      tell(`Renamed “${state.project.name}”.`);
     } catch (error) {
       nameError.textContent = error.message;
       nameError.hidden = false;
@@ -266,7 +279,7 @@ export async function mount(root, data, shell) {
   async function changeShape() {
     try {
       state.project = await shell.api("PATCH", base, { version: state.project.version, aspect_ratio: shape.value });
-      shell.notificationCenter.say("info", `Now ${state.project.aspect_ratio}`, "The crops start again from the centre.");
+      tell(`Now ${state.project.aspect_ratio}: the crops start again from the centre.`);
     } catch (error) {
       say(error);
       await reload();
@@ -296,7 +309,6 @@ export async function mount(root, data, shell) {
     deleteButton.disabled = true;
     try {
       await shell.api("DELETE", base);
-      shell.notificationCenter.say("info", "Project deleted", state.project.name);
       shell.navigate(new URL("/?tab=projects", window.location.href).href);
     } catch (error) {
       say(error);
