@@ -338,3 +338,21 @@ def test_a_layout_never_has_more_than_150_tiles():
 
 def test_the_filmstrip_fixture_is_current():
     assert json.loads(FIXTURE.read_text()) == build_fixture()
+
+
+def test_every_page_has_a_favicon_an_svg_with_a_png_fallback(client):
+    from django.test import Client
+
+    page = client.get("/login/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
+    assert 'rel="icon" href="/static/img/favicon.png" type="image/png"' in page
+    svg = Client().get("/static/img/favicon.svg")
+    assert svg.status_code == 200
+    assert b"<svg" in b"".join(svg.streaming_content)
+    png = Client().get("/static/img/favicon.png")
+    icon = Image.open(io.BytesIO(b"".join(png.streaming_content)))
+    assert icon.size == (64, 64)
+    rgb = icon.convert("RGB")
+    assert rgb.getpixel((4, 32)) == (22, 101, 52)  # the green square
+    assert rgb.getpixel((16, 32)) == (255, 255, 255)  # the white disc
+    assert rgb.getpixel((32, 32)) == (22, 101, 52)  # the green play mark
