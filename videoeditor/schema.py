@@ -8,6 +8,7 @@ with `@extend_schema`, using `errors()` and `conflict()` from here."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from drf_spectacular import openapi
@@ -38,8 +39,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+@functools.cache
 def conflict(serializer: type[serializers.Serializer]) -> serializers.Serializer:
-    """The 409 of a versioned write: a sentence and the resource as it is now."""
+    """The 409 of a versioned write: a sentence and the resource as it is now (one
+    component per resource, however many operations answer it)."""
     return inline_serializer(
         f"{serializer.__name__.removesuffix('Serializer')}Conflict",
         {"detail": serializers.CharField(), "current": serializer()},
