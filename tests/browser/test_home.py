@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from exports import projects
-from exports.models import Project
+from exports.models import ExportJob, Project
 from games.models import Clip, Game, UploadSession
 from tests.browser.conftest import log_in, screenshots
 from tests.conftest import PASSWORD
@@ -67,6 +67,15 @@ def test_filters_folding_links_and_upload_states_on_the_home_page(browser, alice
     )
     by_hand = projects.create_project(alice, "Cup run", "9:16", [goal, pass_])
     Project.objects.filter(pk=by_hand.pk).update(mode="overlay")  # last opened in the highlight editor
+    # its framing was exported, then changed (the export's snapshot holds other crops)
+    working = projects.record_working_video(
+        by_hand, file_key="w.mp4", size=1, duration=16, width=120, height=214, fps=25
+    )
+    ExportJob.objects.create(
+        owner=alice, project=by_hand, type="framing", status="complete", working_video=working,
+        config={"aspect_ratio": "9:16", "transition": {"type": "cut", "duration": 0.5},
+                "clips": [{"clip_id": goal.pk, "crop_keyframes": [], "segments": {}}]},
+    )  # fmt: skip
     automatic = projects.five_star_project(save)
     finished = projects.create_project(alice, "Season reel", "16:9", [pass_])
     projects.record_final_video(finished, file_key="f.mp4", size=1, duration=8, width=160, height=90, fps=25)
@@ -149,12 +158,15 @@ def test_filters_folding_links_and_upload_states_on_the_home_page(browser, alice
         # the card reopens the editor last used; the strip opens a clip in framing
         hand_card = page.locator(f'[data-project-id="{by_hand.pk}"]')
         expect(hand_card.locator("a.card-link")).to_have_attribute("href", f"/projects/{by_hand.pk}/overlay/")
+        expect(hand_card.locator(".changed-badge")).to_have_text("Framing changed — export again")
         expect(hand_card.locator(".project-settings-link")).to_have_attribute(
             "href", f"/projects/{by_hand.pk}/edit/"
         )
         second = by_hand.project_clips.order_by("position")[1]
         hand_card.locator(".strip .segment").nth(1).click()
         page.wait_for_url(f"{url}/projects/{by_hand.pk}/?clip={second.pk}")
+        mounted(page, "framing")
+        expect(page.locator("#clip-select")).to_have_value("1")  # that clip, selected
         assert Project.objects.get(pk=by_hand.pk).mode == "framing"  # opened in framing now
     context.close()
 

@@ -99,7 +99,7 @@ export async function mount(root, data, shell) {
   filterBar.replaceChildren(
     filterSelect("status", "Status", "Any status", vocabulary.project_statuses || []),
     filterSelect("aspect", "Shape", "Any shape", (vocabulary.aspect_ratios || []).map((r) => ({ value: r.value, label: r.label }))),
-    filterSelect("origin", "Made by", "Made by anyone", vocabulary.project_origins || []),
+    filterSelect("origin", "Made by", "Anyone", vocabulary.project_origins || []),
   );
   const matches = (project) => {
     const { status, aspect, origin } = state.filters;
@@ -159,7 +159,7 @@ export async function mount(root, data, shell) {
 
   const projectCard = (project) => {
     const status = labelOf(vocabulary.project_statuses, project.status);
-    const framingChanged = project.framing_changed ?? project.framing_changed_since_export;
+    const framingChanged = project.framing_changed_since_export;
     return el(
       "li",
       { class: "card project-card", "data-project-id": project.id, dataset: { status: project.status } },
