@@ -8,7 +8,13 @@ from __future__ import annotations
 import pytest
 
 from exports.models import Project, ProjectClip
-from exports.projects import PROJECT_STATUSES, auto_project_name, project_status, record_working_video
+from exports.projects import (
+    PROJECT_STATUSES,
+    auto_project_name,
+    five_star_project,
+    project_status,
+    record_working_video,
+)
 from games.models import Clip, GameType
 from tests.exports.conftest import make_game
 
@@ -76,21 +82,18 @@ def test_status_follows_the_projects_progress(alice_api, clips):
     assert project_status(Project.objects.get(pk=made["id"])) == "exported"
 
 
-def test_an_automatic_project_is_named_as_a_person_would_and_its_owner_is_told(alice_api, alice, match):
-    clip = alice_api.post(
-        f"/api/games/{match.id}/clips",
-        {"start_time": 30, "end_time": 45, "rating": 5, "tags": ["Goal"]},
-        format="json",
-    ).json()
+def test_an_automatic_projects_owner_is_told_with_a_link_to_it(alice_api, alice, match):
+    save = Clip.objects.create(game=match, start_time=30, end_time=45, rating=5, tags=["Save"])
 
-    project = Project.objects.get(auto_for_clip_id=clip["id"])
-    assert project.name == "Brilliant Goal — vs Rovers"
+    project = five_star_project(save)
+
     told = alice.notifications.get(title__startswith="Project made automatically")
-    assert told.title == "Project made automatically: Brilliant Goal — vs Rovers"
-    assert told.data["project_id"] == project.pk
-    assert told.actions[0]["payload"]["url"] == f"/projects/{project.pk}/edit/"
-    listed = alice_api.get("/api/projects").json()["results"][0]
-    assert listed["automatic"] is True
+    assert told.title == "Project made automatically: Brilliant Save — vs Rovers"
+    assert (told.data["project_id"], told.actions[0]["payload"]["url"]) == (
+        project.pk,
+        f"/projects/{project.pk}/edit/",
+    )
+    assert alice_api.get("/api/projects").json()["results"][0]["automatic"] is True
 
 
 @pytest.mark.parametrize(
