@@ -86,6 +86,12 @@ _vocabulary = inline_serializer(
                 "effect": serializers.CharField(),
                 "color": serializers.CharField(),
                 "opacity": serializers.FloatField(),
+                "radius_x": serializers.FloatField(
+                    help_text="a new highlight's, as a share of the video's height"
+                ),
+                "radius_y": serializers.FloatField(
+                    help_text="a new highlight's, as a share of the video's height"
+                ),
                 "brighten": serializers.FloatField(),
                 "dim": serializers.FloatField(),
                 "ellipse_fields": serializers.ListField(child=serializers.CharField()),
@@ -118,6 +124,8 @@ _vocabulary = inline_serializer(
             height=serializers.IntegerField(),
         ),
         "default_aspect_ratio": serializers.CharField(),
+        "project_statuses": _choices("ProjectStatusChoice"),
+        "project_origins": _choices("ProjectOriginChoice"),
         "qualities": _choices("QualityChoice"),
         "limits": serializers.DictField(child=serializers.FloatField()),
     },
