@@ -136,13 +136,13 @@ def test_the_schema_documents_the_vocabulary():
 
 
 def test_the_vocabulary_fixture_of_the_js_tests_is_current():
-    # python -m videoeditor.vocabulary rewrites it
-    assert json.loads(vocabulary_module.FIXTURE.read_text()) == json.loads(json.dumps(vocabulary()))
+    stored = json.loads(vocabulary_module.FIXTURE.read_text())
+
+    assert stored == json.loads(json.dumps(vocabulary())), "run: .venv/bin/python -m videoeditor.vocabulary"
 
 
 def test_the_names_fixture_is_current():
-    # python -m games.tags rewrites it
     stored = json.loads(NAMES_FIXTURE.read_text())
 
-    assert stored == build_names_fixture()
+    assert stored == build_names_fixture(), "run: .venv/bin/python -m games.tags"
     assert {"Brilliant Goal", "Good Dribble, Pass and Tackle", ""} <= {c["expected"] for c in stored["cases"]}
