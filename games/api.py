@@ -140,8 +140,8 @@ class GameDeletion(APIView):
         game = owned_game(request, game_id)
         count = game.clips.count()
         clips_sentence = f"{count} clip{'s' if count != 1 else ''}" if count else "no clips"
-        video = " and its video" if game.video_key else ""
-        effects = [f"Deleting {game.display_name} removes{video} {clips_sentence}."]
+        taken = " and ".join([*(["its video"] if game.video_key else []), clips_sentence])
+        effects = [f"Deleting {game.display_name} removes {taken}."]
         if count:
             effects += [answer for _, answer in game_delete_effects.send(sender=Game, game=game) if answer]
         return Response({"clips": count, "effects": effects, "blocker": delete_blocker(game)})

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from games.models import Game
+from games.models import Game, GameType
 from games.objects import object_store
 
 
@@ -23,4 +23,5 @@ def game_annotate(request: HttpRequest, game_id: int) -> HttpResponse:
     game = get_object_or_404(Game, pk=game_id, owner=request.user)
     # "Replace video" starts an upload on this page: the same single/multipart threshold.
     page_data = {"game_id": game.pk, "upload_single_max_bytes": settings.UPLOAD_SINGLE_MAX_BYTES}
-    return render(request, "games/annotate.html", {"game": game, "page_data": page_data})
+    context = {"game": game, "page_data": page_data, "game_types": GameType.choices}
+    return render(request, "games/annotate.html", context)
