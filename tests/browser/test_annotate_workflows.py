@@ -92,7 +92,7 @@ def seek(page, seconds: float) -> None:
 def no_sideways_scroll(page) -> None:
     wider = page.evaluate(
         """() => [...document.querySelectorAll('body *')]
-            .filter((n) => n.getBoundingClientRect().right > window.innerWidth + 1 && n.getClientRects().length)
+            .filter((n) => n.getClientRects().length && n.getBoundingClientRect().right > innerWidth + 1)
             .slice(0, 5).map((n) => `${n.tagName}#${n.id}.${n.className}`)"""
     )
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), wider
