@@ -115,7 +115,7 @@ def test_a_new_project_from_filtered_clips_opens_the_framing_editor(page, alice)
         open_page(page, url, f"/projects/new/?game={game.pk}")
         expect(page.locator("#filter-game")).to_have_value(str(game.pk))
         expect(page.locator("#clip-count")).to_have_text("4 clips")
-        expect(page.locator("#clip-duration")).to_have_text("· 1 min 0 s")
+        expect(page.locator("#clip-duration")).to_have_text("· 1 min")
         expect(page.locator("#clip-checklist li")).to_have_count(4)
 
         page.select_option("#filter-rating", "4")
