@@ -2,7 +2,7 @@
 // exactly: monotone piecewise cubic Hermite (Fritsch-Carlson, PCHIP slopes),
 // clamped ends (the first value holds before the first keyframe, the last after
 // the last), one keyframe is a constant. Checked against
-// exports/render/timeline_fixture.json in tests/browser/test_project_pages.py.
+// exports/render/timeline_fixture.json in node and Chromium (tests/js/fixtures.json).
 
 /** Tangents at each keyframe that keep every piece monotone. */
 export function slopes(times, values) {

@@ -4,7 +4,6 @@ screenshots of each page at laptop and phone sizes."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from playwright.sync_api import expect
 
 from exports import projects, worker
 from exports.models import ExportJob, Overlay, Project, ProjectClip
-from exports.render.timeline import FIXTURE
 from games.models import Clip, Game
 from tests.browser.conftest import log_in, off_the_page_thread
 from tests.conftest import PASSWORD
@@ -75,29 +73,6 @@ def drag(page, start: tuple[float, float], delta: tuple[float, float]) -> None:
 def centre(locator) -> tuple[float, float]:
     box = locator.bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
-def test_the_editor_interpolation_matches_the_renderer_fixture(page, alice):
-    fixture = json.loads(FIXTURE.read_text())
-    with web_process() as url:
-        open_page(page, url, "/projects/new/")
-        worst = page.evaluate(
-            """async (fixture) => {
-                const { interpolate } = await import("/static/js/timeline.js");
-                let worst = 0;
-                for (const c of fixture.cases) {
-                  const got = interpolate(c.times, c.values, c.at);
-                  got.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - c.expected[i])); });
-                  c.at.forEach((t, i) => {
-                    worst = Math.max(worst, Math.abs(interpolate(c.times, c.values, t) - c.expected[i]));
-                  });
-                }
-                return worst;
-            }""",
-            fixture,
-        )
-    assert len(fixture["cases"]) >= 5
-    assert worst < 1e-6
 
 
 def test_a_new_project_from_filtered_clips_opens_the_framing_editor(page, alice):
