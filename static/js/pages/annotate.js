@@ -65,7 +65,7 @@ export async function mount(root, data, shell) {
 
   // --- the video ----------------------------------------------------------------------------
   const transport = new Transport(video, {
-    fps: () => game.video.fps,
+    fps: () => (local ? null : game.video.fps), // the probed rate, of the server's video only
     duration: mediaDuration,
     segments: () => ({ trim_start: 0, trim_end: mediaDuration(), splits: [], speeds: [Number($("#speed").value) || 1] }),
   });
@@ -118,7 +118,7 @@ export async function mount(root, data, shell) {
         );
       }
     }
-    const stepping = Boolean(game.video.fps);
+    const stepping = Boolean(transport.fps);
     for (const id of ["#frame-back", "#frame-forward"]) {
       $(id).disabled = !stepping;
       $(id).title = stepping ? $(id).title.replace(/ —.*$/, "") : "Frame steps use the video's measured frame rate, known once the upload is checked";
@@ -830,7 +830,7 @@ export async function mount(root, data, shell) {
 
   // --- keyboard ---------------------------------------------------------------------------
   const arrow = (direction) => (event) => {
-    if (event.shiftKey || transport.playing || !game.video.fps) transport.seek(transport.time + direction * SEEK_STEP);
+    if (event.shiftKey || transport.playing || !transport.fps) transport.seek(transport.time + direction * SEEK_STEP);
     else transport.step(direction);
   };
   const keys = {
