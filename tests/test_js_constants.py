@@ -185,3 +185,47 @@ def test_the_check_leaves_ordinary_code_alone():
     """
 
     assert violations(source) == []
+
+
+# The one DOM helper and the shared formats live in static/js/ui.js; another
+# module-level definition (or a re-export under an old name) is a second format in
+# the making. Local variables (`let clock = 0` in a function) are not definitions.
+HELPER = re.compile(
+    r"^(?:export\s+)?(?:function\s+|const\s+|let\s+)"
+    r"(el|clock|length|bytes|dateLabel|clamp|format[A-Z]\w*)\b(?=\s*[=(])",
+    re.M,
+)
+
+
+def helper_definitions(source: str) -> list[str]:
+    code = _strip_comments(source)
+    return [f"line {code.count(chr(10), 0, m.start()) + 1}: {m[1]}" for m in HELPER.finditer(code)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in JS_FILES if p.name != "ui.js"],
+    ids=[str(p.relative_to(BASE_DIR)) for p in JS_FILES if p.name != "ui.js"],
+)
+def test_only_ui_js_defines_el_and_the_formats(path: Path):
+    assert helper_definitions(path.read_text()) == []
+
+
+def test_ui_js_has_one_name_per_format():
+    names = [d.split(": ")[1] for d in helper_definitions((BASE_DIR / "static" / "js" / "ui.js").read_text())]
+
+    assert sorted(names) == ["bytes", "clamp", "clock", "dateLabel", "el", "length"]
+
+
+def test_the_helper_check_finds_second_copies():
+    assert helper_definitions(
+        "function el(tag) {}\nexport const formatTime = (s) => s;\nconst clamp = 1;"
+    ) == [
+        "line 1: el",
+        "line 2: formatTime",
+        "line 3: clamp",
+    ]
+    local = (
+        "function f(items) {\n  const length = items.length;\n  let clock = 0;\n}\nconst element = el('p');"
+    )
+    assert helper_definitions(local) == []
