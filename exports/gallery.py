@@ -21,6 +21,8 @@ NAME_MAX = 80
 # Letters and digits of any script, spaces and a few marks every file system takes.
 UNSAFE = re.compile(r"[^\w \-.,()'&+!]|_")
 RATINGS = range(5, 0, -1)
+# What a finished video is, as the gallery filters them (served in the vocabulary).
+GALLERY_TYPES = {"clip": "One clip", "reel": "Reel (several clips)"}
 
 
 # --- the name of a download ------------------------------------------------------------

@@ -294,9 +294,7 @@ class GalleryFilterSerializer(serializers.Serializer):
     latest = serializers.BooleanField(required=False, help_text="only each project's newest version")
     q = LineField(required=False, allow_blank=True, max_length=200, help_text="in project names")
     aspect = serializers.ChoiceField(choices=AspectRatio.choices, required=False)
-    type = serializers.ChoiceField(
-        choices=[("clip", "One clip"), ("reel", "Reel (several clips)")], required=False
-    )
+    type = serializers.ChoiceField(choices=list(gallery.GALLERY_TYPES.items()), required=False)
     since = serializers.DateField(required=False, help_text="made on or after (YYYY-MM-DD)")
     until = serializers.DateField(required=False, help_text="made on or before (YYYY-MM-DD)")
     min_rating = serializers.IntegerField(

@@ -126,6 +126,7 @@ _vocabulary = inline_serializer(
         "default_aspect_ratio": serializers.CharField(),
         "project_statuses": _choices("ProjectStatusChoice"),
         "project_origins": _choices("ProjectOriginChoice"),
+        "gallery_types": _choices("GalleryTypeChoice"),
         "qualities": _choices("QualityChoice"),
         "limits": serializers.DictField(child=serializers.FloatField()),
     },

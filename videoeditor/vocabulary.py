@@ -27,6 +27,7 @@ _HINTED = re.compile(r"^(?P<label>.*?)\s*\((?P<hint>[^)]*)\)$")
 def vocabulary() -> dict:
     """Built on each call (cheap, and it follows overridden settings in tests)."""
     from exports import edits, jobs
+    from exports.gallery import GALLERY_TYPES
     from exports.models import AspectRatio, EffectType, Overlay, Project
     from exports.projects import PROJECT_ORIGINS, PROJECT_STATUSES
     from exports.render import effects, segments
@@ -69,6 +70,7 @@ def vocabulary() -> dict:
         "default_aspect_ratio": Project._meta.get_field("aspect_ratio").default,
         "project_statuses": [{"value": v, "label": label} for v, label in PROJECT_STATUSES.items()],
         "project_origins": [{"value": v, "label": label} for v, label in PROJECT_ORIGINS.items()],
+        "gallery_types": [{"value": v, "label": label} for v, label in GALLERY_TYPES.items()],
         "qualities": [{"value": value, "label": QUALITY_LABELS[value]} for value in jobs.QUALITIES],
         "limits": {
             "clip_notes_max": Clip.NOTES_MAX,
