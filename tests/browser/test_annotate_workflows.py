@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from exports import projects
-from games.models import Clip, Game
+from games import pictures
+from games.models import Clip, Game, PictureKind
 from tests.browser.conftest import SCREENSHOTS, log_in, screenshots
 from tests.conftest import PASSWORD
 from tests.games.uploading import read, upload_single
@@ -326,9 +327,10 @@ def test_on_a_phone_a_clips_start_is_dragged_by_touch(phone_page, alice, ready_g
         page.screenshot(path=os.path.join(SCREENSHOTS, "annotate-touch-390.png"), full_page=True)
 
 
-def test_full_screen_and_opening_at_a_moment(wide_page, alice, ready_game):
+def test_full_screen_opening_at_a_moment_and_the_filmstrip(wide_page, alice, ready_game):
     page, game = wide_page, ready_game
     clip = Clip.objects.create(game=game, start_time=1, end_time=4, rating=4)
+    pictures.make_pictures(pictures.game_source(game), [PictureKind.FILMSTRIP])  # as the worker does
     with web_process() as url:
         log_in(page, url, "alice", PASSWORD)
         # The project page's jump back to the game: at that time, with the clip selected.
@@ -337,6 +339,9 @@ def test_full_screen_and_opening_at_a_moment(wide_page, alice, ready_game):
         expect(page.locator(f"#clip-list .clip-item.selected[data-clip-id='{clip.pk}']")).to_be_visible()
         expect(page.locator("#clip-start")).to_have_value("0:01.0")
         expect(page.locator("#time")).to_contain_text("0:02.5")
+        # The filmstrip under the timeline: frames of the game's video.
+        expect(page.locator("#filmstrip")).to_be_visible()
+        assert page.locator("#filmstrip .filmstrip-tile").count() > 3
 
         page.click("#fullscreen")
         page.wait_for_function("document.fullscreenElement && document.fullscreenElement.id === 'stage'")

@@ -10,6 +10,7 @@
 // /games/<id>/?t=<seconds>&clip=<id> opens at that moment with that clip selected.
 
 import { bindKeys, Disposer, dragWith, timeAtX, timelineSeek, Transport } from "../editor-kit.js";
+import { mountFilmstrip } from "../filmstrip.js";
 import { derivedName } from "../names.js";
 import { bytes, clamp, clock, el, length } from "../ui.js";
 import { onUploadChange, startUpload, uploadOf } from "../upload.js";
@@ -272,21 +273,17 @@ export async function mount(root, data, shell) {
   });
 
   // --- the filmstrip (a sprite sheet the server makes after upload) -------------------------
-  let filmstripShown = null;
-  const drawFilmstrip = async () => {
-    const sheet = game.filmstrip;
+  let filmstrip = { key: "", stop: () => {} };
+  const drawFilmstrip = () => {
+    const sheet = local ? null : game.filmstrip; // frames of the server's video, not of a file still uploading
+    const key = sheet ? `${sheet.url} ${mediaDuration()}` : "";
+    if (key === filmstrip.key) return;
+    filmstrip.stop();
     const strip = $("#filmstrip");
-    if (!sheet || local || filmstripShown === sheet) return;
-    try {
-      const { mountFilmstrip } = await import("../filmstrip.js");
-      strip.replaceChildren();
-      mountFilmstrip(strip, sheet, { start: 0, end: mediaDuration() });
-      strip.hidden = false;
-      filmstripShown = sheet;
-    } catch (error) {
-      console.warn("no filmstrip", error);
-    }
+    strip.hidden = !sheet;
+    filmstrip = { key, stop: sheet ? mountFilmstrip(strip, sheet, { start: 0, end: mediaDuration() }) : () => {} };
   };
+  bag.add(() => filmstrip.stop());
 
   // --- ratings: words first, the symbol as a secondary mark ---------------------------------
   const ratingNodes = (value) => {
@@ -853,6 +850,7 @@ export async function mount(root, data, shell) {
   if (running) showUpload(running);
   await reload();
   drawPlayhead();
+  drawFilmstrip();
   openAtRequestedMoment();
 
   return () => {
