@@ -116,9 +116,6 @@ def test_every_page_renders_the_vocabulary_script(client, alice, signed_in):
     found = re.search(r'<script id="vocabulary" type="application/json">(.*?)</script>', page, re.S)
     assert found
     assert json.loads(found[1]) == json.loads(json.dumps(vocabulary()))
-    # The stylesheets colour ratings with var(--rating-N), the server's colours.
-    for value, colour in RATING_COLOURS.items():
-        assert f"--rating-{value}: {colour};" in page
 
 
 def test_the_schema_documents_the_vocabulary():
