@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exports import exported_framing, gallery, jobs, liveness, projects
-from exports.models import FinalVideo, JobStatus, ProjectClip
+from exports.models import ACTIVE_STATUSES, FinalVideo, JobStatus, ProjectClip
 from exports.serializers import (
     AddClipsSerializer,
     ClipFilterSerializer,
@@ -113,9 +113,13 @@ class ProjectDetail(APIView):
         updated = projects.update_project(project, version, changes)
         return Response(ProjectDetailSerializer(updated).data)
 
-    @extend_schema(responses={204: None}, tags=["projects"])
+    @extend_schema(responses={204: None, **errors(409)}, tags=["projects"])
     def delete(self, request: Request, project_id: int) -> Response:
         project = owned_project(request, project_id)
+        if project.export_jobs.filter(status__in=ACTIVE_STATUSES).exists():
+            raise projects.ProjectError(
+                409, f"{project.name} is being exported; cancel the export or wait for it, then delete it."
+            )
         keys = [v.file_key for v in [*project.workingvideos.all(), *project.finalvideos.all()]]
         with transaction.atomic():
             project.delete()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from exports.models import Project, ProjectClip
+from exports.models import ExportJob, Project, ProjectClip
 from exports.projects import (
     PROJECT_STATUSES,
     auto_project_name,
@@ -159,3 +159,14 @@ def test_a_blank_or_overlong_name_is_refused_with_a_sentence(alice_api, clips):
     assert long.status_code == 400
     assert "at most 200 characters" in str(long.json())
     assert Project.objects.get(pk=made["id"]).name == "Reel"
+
+
+def test_a_project_being_exported_is_not_deleted(alice, alice_api, clips):
+    made = alice_api.post("/api/projects", {"name": "Reel", "clip_ids": [clips[1].pk]}, format="json").json()
+    ExportJob.objects.create(owner=alice, project_id=made["id"], type="framing", status="processing")
+
+    refused = alice_api.delete(f"/api/projects/{made['id']}")
+
+    assert refused.status_code == 409
+    assert "being exported" in refused.json()["detail"]
+    assert Project.objects.filter(pk=made["id"]).exists()
