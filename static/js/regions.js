@@ -6,9 +6,11 @@
 // ({min_region_seconds, default_region_seconds}: the vocabulary's limits) and a new
 // ellipse's defaults in `highlight` (the vocabulary's highlight).
 
+import { keyframeAt } from "./timeline.js";
+import { clamp } from "./ui.js";
+
 /** floor(x * 10^places + 0.5) / 10^places, the Python side's rounding. */
 export const rounded = (value, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
-const clamp = (value, low, high) => Math.min(Math.max(value, low), high);
 const seconds = (value) => String(rounded(value));
 const ordered = (regions) => [...regions].sort((a, b) => a.start_time - b.start_time);
 const MISSING = "That highlight region no longer exists.";
@@ -125,19 +127,6 @@ export function setEnabled(regions, id, enabled) {
   return replaced(list, index, { ...list[index], enabled });
 }
 
-function keyframeNear(keyframes, time, tolerance) {
-  let best = -1;
-  let distance = Infinity;
-  keyframes.forEach((k, index) => {
-    const gap = Math.abs(k.time - time);
-    if (gap <= tolerance && gap < distance) {
-      best = index;
-      distance = gap;
-    }
-  });
-  return best;
-}
-
 /** The ellipse at `time` (clamped into the region) becomes a keyframe: it replaces
  *  one within `tolerance` (keeping that one's time), else is added in order. */
 export function putEllipse(regions, id, time, ellipse, { tolerance }) {
@@ -147,7 +136,7 @@ export function putEllipse(regions, id, time, ellipse, { tolerance }) {
   const region = list[index];
   const at = rounded(clamp(time, region.start_time, region.end_time), 4);
   let keyframes = region.keyframes.map((k) => ({ ...k }));
-  const near = keyframeNear(keyframes, at, tolerance);
+  const near = keyframeAt(keyframes, at, tolerance);
   if (near >= 0) keyframes[near] = { ...keyframes[near], ...ellipse, time: keyframes[near].time };
   else keyframes = [...keyframes, { ...ellipse, time: at }].sort((a, b) => a.time - b.time);
   return replaced(list, index, { ...region, keyframes });
@@ -158,7 +147,7 @@ export function dropKeyframe(regions, id, time, { tolerance }) {
   const index = find(list, id);
   if (index < 0) return { error: MISSING };
   const { keyframes } = list[index];
-  const near = keyframeNear(keyframes, time, tolerance);
+  const near = keyframeAt(keyframes, time, tolerance);
   if (near < 0) return { error: "There is no keyframe at the playhead to delete." };
   if (keyframes.length < 2) return { error: "A highlight keeps at least one keyframe; delete the region instead." };
   return replaced(list, index, { ...list[index], keyframes: keyframes.filter((_, n) => n !== near).map((k) => ({ ...k })) });

@@ -1,23 +1,19 @@
-// The overlay editor: the framed (working) video with the highlight ellipse drawn
-// over it the way the renderer draws it (exports/render/overlay.py): yellow =
-// the ellipse filled with its colour at its opacity; brightness = inside moved
-// 35 % of the way to white; dim = outside multiplied by 0.45. Regions and their
-// keyframes on a timeline; versioned autosave; the overlay export.
+// The overlay editor, as wiring: the framed (working) video with the highlight drawn
+// over it as the renderer draws it (../ellipse.js: the effect's layers, the ellipse
+// at a time), regions edited by ../regions.js (the rules of exports/region_edits.py),
+// the shared transport, keys and teardown (../editor-kit.js), effects and highlight
+// defaults from the vocabulary; versioned autosave; the overlay export; and, when
+// the framing changed after the framed video was exported, a banner with "Export
+// again" and "Discard changes".
 
-import { interpolateKeyframes, keyframeAt, upsertKeyframe } from "../timeline.js";
-import { Autosaver, ExportPanel, SaveIndicator, clamp, dragWith, el, formatTime, staleBanner } from "../editor-kit.js";
+import { Autosaver, Disposer, ExportPanel, SaveIndicator, Transport, bindKeys, dragWith, staleBanner, timeAtX } from "../editor-kit.js";
+import { ellipseAt, previewLayers } from "../ellipse.js";
+import * as edits from "../regions.js";
+import { clamp, clock, el } from "../ui.js";
+import { vocabulary } from "../vocabulary.js";
 
-const BRIGHTEN = 0.35;
-const DIM = 0.45;
-const MIN_REGION = 0.5;
-const DEFAULT_REGION = 2;
-const ELLIPSE_FIELDS = ["x", "y", "radius_x", "radius_y", "opacity"];
-const EFFECTS = [
-  ["yellow", "Yellow"],
-  ["brightness", "Brightness"],
-  ["dim", "Dim"],
-];
-const round = (value, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
+const SIZE_RANGE = { min: 0.02, max: 0.5, step: 0.01 }; // the size slider: radius_y as a share of the frame height
+const GRAB_PX = 14; // how near (screen pixels) a handle or a region's edge can be grabbed
 
 export async function mount(root, data, shell) {
   const host = root.querySelector("#overlay-editor");
@@ -39,11 +35,14 @@ export async function mount(root, data, shell) {
     return null;
   }
 
-  const frame = overlay.frame; // the framed video's pixel size: the regions' coordinates
+  const highlight = vocabulary.highlight;
+  const rules = vocabulary.limits;
+  const frame = overlay.frame; // the framed video's size: the regions' coordinates
   const duration = project.working_video.duration;
-  const fps = project.working_video.fps || 30;
-  const halfFrame = 0.5 / fps;
-  const state = { time: 0, playing: false, selectedRegion: null, dragEllipse: null, stale: false, frameId: null };
+  const fps = project.working_video.fps; // probed by the export
+  const tolerance = fps ? 0.5 / fps : 0; // "at the playhead": within half a frame
+  const disposer = new Disposer();
+  const state = { selected: null, dragEllipse: null, stale: false, sizeBase: null };
 
   // --- saving -------------------------------------------------------------------------
   const indicator = new SaveIndicator(root.querySelector("#save-state"), staleBanner());
@@ -54,7 +53,7 @@ export async function mount(root, data, shell) {
       render();
       exportPanel.refresh();
     },
-    onError: (error) => shell.notificationCenter.say("error", "Not saved", error.message),
+    onError: (error) => say(error.message, "error"),
     send: async (changes) => {
       const fresh = await shell.api("PUT", `/api/projects/${projectId}/overlay`, { version: overlay.version, ...changes });
       overlay.version = fresh.version;
@@ -63,26 +62,31 @@ export async function mount(root, data, shell) {
 
   // --- the DOM ------------------------------------------------------------------------
   const video = el("video", {
-    class: "working-video", playsinline: true, muted: true, preload: "auto",
+    class: "working-video", playsinline: true, preload: "auto",
     src: `/api/projects/${projectId}/working-video/file?v=${project.working_video.version}`,
   });
-  video.muted = true;
-  const canvas = el("canvas", { id: "overlay-canvas", class: "overlay-canvas", "aria-label": "Highlight ellipse" });
+  const transport = new Transport(video, { fps, duration });
+  disposer.add(() => transport.destroy());
+  const canvas = el("canvas", { id: "overlay-canvas", class: "overlay-canvas", "aria-label": "Highlight ellipse: drag it onto the player" });
   const stage = el("div", { id: "overlay-stage", class: "stage framed" }, video, canvas);
   stage.style.aspectRatio = `${frame.width} / ${frame.height}`;
-  const stageWrap = el("div", { class: "stage-wrap portrait-aware" }, stage);
+  const stageWrap = el("div", { class: "stage-wrap" }, stage);
   stageWrap.style.setProperty("--source-ratio", String(frame.width / frame.height));
 
-  const playButton = el("button", { type: "button", id: "play", class: "button icon-button", "aria-label": "Play", text: "▶" });
+  const button = (id, text, attrs = {}) => el("button", { type: "button", id, class: "button", text, ...attrs });
+  const playButton = button("play", "▶", { class: "button icon-button", "aria-label": "Play" });
+  const backButton = button("frame-back", "◀︎", { class: "button icon-button", "aria-label": "One frame back", disabled: !fps });
+  const forwardButton = button("frame-forward", "▶︎", { class: "button icon-button", "aria-label": "One frame forward", disabled: !fps });
+  const muteButton = button("mute", "Sound on", { "aria-pressed": "false", title: "Mute or unmute the sound" });
   const timeLabel = el("span", { id: "time-label", class: "time-label" });
-  const transport = el("div", { class: "transport" }, playButton, timeLabel);
+  const controls = el("div", { class: "transport" }, backButton, playButton, forwardButton, timeLabel, el("span", { class: "spacer" }), muteButton);
   const track = el("div", { id: "overlay-track", class: "track regions-track", role: "slider", tabindex: "0", "aria-label": "Highlight regions" });
   const hint = el("p", { class: "hint muted" });
 
   const effectGroup = el(
     "div",
     { class: "segmented", role: "radiogroup", "aria-label": "Effect" },
-    EFFECTS.map(([value, label]) =>
+    vocabulary.effects.map(({ value, label }) =>
       el(
         "label",
         { class: "segment-choice" },
@@ -91,11 +95,25 @@ export async function mount(root, data, shell) {
       ),
     ),
   );
-  const addButton = el("button", { type: "button", id: "add-region", class: "button", text: "Add region at playhead" });
-  const toggleButton = el("button", { type: "button", id: "toggle-region", class: "button", text: "Disable region" });
-  const deleteButton = el("button", { type: "button", id: "delete-region", class: "button danger", text: "Delete region" });
-  const deleteKeyButton = el("button", { type: "button", id: "delete-keyframe", class: "button", text: "Delete keyframe" });
+  const addButton = button("add-region", "Add region at playhead");
+  const toggleButton = button("toggle-region", "Disable region");
+  const deleteButton = button("delete-region", "Delete region", { class: "button danger-button" });
+  const deleteKeyButton = button("delete-keyframe", "Delete keyframe");
   const regionInfo = el("p", { id: "region-info", class: "muted" });
+  const message = el("p", { id: "overlay-message", class: "overlay-message", role: "status" });
+  const colourInput = el("input", { type: "color", id: "highlight-colour", value: highlight.color.toLowerCase() });
+  const opacityInput = el("input", { type: "range", id: "highlight-opacity", min: "0", max: "1", step: "0.05" });
+  const opacityLabel = el("output", { for: "highlight-opacity", class: "style-value" });
+  const sizeInput = el("input", { type: "range", id: "highlight-size", min: String(SIZE_RANGE.min), max: String(SIZE_RANGE.max), step: String(SIZE_RANGE.step) });
+  const sizeLabel = el("output", { for: "highlight-size", class: "style-value" });
+  const styleRows = el(
+    "div",
+    { class: "style-rows" },
+    el("label", { class: "style-row", for: "highlight-colour" }, el("span", { text: "Colour" }), colourInput),
+    el("label", { class: "style-row", for: "highlight-opacity" }, el("span", { text: "Strength" }), opacityInput, opacityLabel),
+    el("label", { class: "style-row", for: "highlight-size" }, el("span", { text: "Size" }), sizeInput, sizeLabel),
+  );
+
   const exportPanel = new ExportPanel({
     shell,
     projectId,
@@ -111,27 +129,33 @@ export async function mount(root, data, shell) {
     await saver.flush();
     return !state.stale;
   };
+  disposer.add(() => exportPanel.destroy());
+
+  const framingBanner = framingChangedBanner();
 
   host.replaceChildren(
     indicator.banner,
+    framingBanner,
     el(
       "div",
-      { class: "editor-grid" },
-      el("div", { class: "editor-main" }, stageWrap, transport, track, hint),
+      { class: "editor-grid overlay-grid" },
+      el("div", { class: "editor-main" }, stageWrap, controls, track, hint),
       el(
         "aside",
         { class: "editor-side" },
-        el("section", { class: "panel" }, el("h2", { text: "Effect" }), effectGroup),
         el(
           "section",
-          { class: "panel" },
-          el("h2", { text: "Highlight regions" }),
+          { class: "panel regions-panel" },
+          el("h2", { text: "Highlight" }),
           regionInfo,
           el("div", { class: "button-row" }, addButton, toggleButton, deleteButton, deleteKeyButton),
+          styleRows,
+          message,
         ),
+        el("section", { class: "panel effect-panel" }, el("h2", { text: "Effect" }), effectGroup),
         el(
           "section",
-          { class: "panel" },
+          { class: "panel export-side" },
           el("h2", { text: "Export" }),
           exportPanel.root,
           el("a", { href: `/projects/${projectId}/`, class: "muted-link", text: "← Back to framing" }),
@@ -141,128 +165,145 @@ export async function mount(root, data, shell) {
   );
   host.removeAttribute("aria-busy");
 
+  // --- what the page says (refusals, results): in the panel, never over it ---------------
+  function say(text, kind = "info") {
+    message.textContent = text;
+    message.dataset.kind = kind;
+  }
+
+  // --- framing changed since its export ------------------------------------------------
+  function framingChangedBanner() {
+    const text = el("span", {
+      class: "framing-banner-text",
+      text: "The framing changed after this video was exported: these highlights sit on the old framing. Export it again, or go back to the exported framing.",
+    });
+    const exportAgain = button("framing-export-again", "Export again", { class: "button primary-button" });
+    const discard = button("framing-discard", "Discard changes");
+    const status = el("span", { class: "framing-banner-status", role: "status" });
+    const banner = el(
+      "div",
+      { id: "framing-changed", class: "framing-banner", role: "alert", hidden: !project.framing_changed_since_export },
+      text,
+      el("div", { class: "button-row" }, exportAgain, discard),
+      status,
+    );
+    exportAgain.addEventListener("click", async () => {
+      exportAgain.disabled = discard.disabled = true;
+      try {
+        await saver.flush();
+        const type = project.clips.length > 1 ? "multi_clip" : "framing";
+        const job = await shell.api("POST", "/api/exports", { project_id: projectId, type });
+        status.textContent = "Exporting the framing… this page reloads the new framed video when it is done.";
+        const finish = async () => {
+          const fresh = await shell.api("GET", `/api/exports/${job.job_id}`);
+          if (fresh.status === "complete") window.location.reload();
+          else if (fresh.status === "error" || fresh.status === "cancelled") {
+            status.textContent = fresh.error || "The framing export did not finish.";
+            exportAgain.disabled = discard.disabled = false;
+          } else disposer.timeout(finish, 3000);
+        };
+        disposer.timeout(finish, 3000);
+      } catch (error) {
+        status.textContent = error.message;
+        exportAgain.disabled = discard.disabled = false;
+      }
+    });
+    discard.addEventListener("click", async () => {
+      exportAgain.disabled = discard.disabled = true;
+      try {
+        const fresh = await shell.api("POST", `/api/projects/${projectId}/framing/discard`, { version: project.version });
+        Object.assign(project, fresh);
+        banner.hidden = true;
+        say("The framing is back as it was exported.");
+      } catch (error) {
+        if (error.data && error.data.current) project.version = error.data.current.version;
+        status.textContent = error.message;
+        exportAgain.disabled = discard.disabled = false;
+      }
+    });
+    return banner;
+  }
+
   // --- regions ------------------------------------------------------------------------
   const regions = () => overlay.regions;
-  const defaultEllipse = () => ({
-    x: frame.width / 2,
-    y: frame.height / 2,
-    radius_x: round(frame.height * 0.06, 2),
-    radius_y: round(frame.height * 0.12, 2),
-    opacity: 0.15,
-    color: "#FFFF00",
-  });
-
+  const selected = () => regions().find((r) => r.id === state.selected) || null;
+  const now = () => transport.time;
   /** The region under the playhead for editing (its end counts too, so its last keyframe can be edited). */
-  function regionIndexAt(time) {
-    const list = regions();
-    const inside = list.findIndex((r) => r.start_time <= time && time < r.end_time);
-    if (inside >= 0) return inside;
-    return list.findIndex((r) => Math.abs(r.end_time - time) <= halfFrame);
-  }
+  const regionHere = () => {
+    const index = edits.regionAt(regions(), now(), tolerance);
+    return index >= 0 ? regions()[index] : null;
+  };
 
-  function ellipseOf(region, time) {
-    const values = interpolateKeyframes(region.keyframes, ELLIPSE_FIELDS, clamp(time, region.start_time, region.end_time));
-    const times = region.keyframes.map((k) => k.time);
-    let which = 0;
-    while (which + 1 < times.length && times[which + 1] <= time) which += 1;
-    return { ...values, color: region.keyframes[which].color || "#FFFF00" };
-  }
-
-  function editRegions(list) {
-    if (state.stale) return;
-    overlay.regions = list.sort((a, b) => a.start_time - b.start_time);
+  /** Apply an edit's result: new regions are saved; a refusal is said. */
+  function apply(result, { select } = {}) {
+    if (state.stale) return false;
+    if (result.error) {
+      say(result.error, "error");
+      return false;
+    }
+    say("");
+    overlay.regions = result.regions;
+    if (select !== undefined) state.selected = select;
     saver.queue({ regions: overlay.regions });
     render();
+    return true;
   }
 
-  const selected = () => (state.selectedRegion === null ? null : regions().find((r) => r.id === state.selectedRegion) || null);
-
-  function addRegion() {
-    const start = round(clamp(state.time, 0, duration), 3);
-    const list = regions();
-    const hit = list.find((r) => r.start_time <= start && start < r.end_time);
-    if (hit) {
-      state.selectedRegion = hit.id;
-      shell.notificationCenter.say("info", "A highlight is already here", "Select it on the timeline to change it.");
+  function addRegion(at = now()) {
+    const before = regions().filter((r) => r.end_time <= at).pop();
+    const look = before ? ellipseAt(before, before.end_time, highlight) : edits.defaultEllipse(frame.width, frame.height, highlight);
+    const id = `region-${Date.now().toString(36)}`;
+    const result = edits.addRegion(regions(), at, { duration, ellipse: rounded(look), id, rules });
+    if (result.error) {
+      const hit = edits.regionAt(regions(), at);
+      if (hit >= 0) state.selected = regions()[hit].id;
       render();
-      return;
     }
-    const next = list.filter((r) => r.start_time > start).map((r) => r.start_time);
-    const end = round(Math.min(start + DEFAULT_REGION, duration, ...next), 3);
-    if (end - start < MIN_REGION - 1e-9) {
-      shell.notificationCenter.say("warning", "No room for a highlight here", "A highlight lasts at least 0.5 s.");
-      return;
-    }
-    const before = list.filter((r) => r.end_time <= start).pop();
-    const look = before ? ellipseOf(before, before.end_time) : defaultEllipse();
-    const region = {
-      id: `region-${Date.now().toString(36)}`,
-      start_time: start,
-      end_time: end,
-      enabled: true,
-      keyframes: [{ time: start, ...roundEllipse(look), color: look.color || "#FFFF00" }],
-    };
-    state.selectedRegion = region.id;
-    editRegions([...list, region]);
+    if (apply(result, { select: id })) transport.seek(result.regions.find((r) => r.id === id).start_time);
   }
 
   function toggleRegion() {
     const region = selected();
-    if (!region) return;
-    editRegions(regions().map((r) => (r.id === region.id ? { ...r, enabled: !r.enabled } : r)));
+    if (region) apply(edits.setEnabled(regions(), region.id, !region.enabled));
   }
 
   function deleteRegion() {
     const region = selected();
-    if (!region) return;
-    state.selectedRegion = null;
-    editRegions(regions().filter((r) => r.id !== region.id));
+    if (region) apply(edits.deleteRegion(regions(), region.id), { select: null });
   }
 
   function deleteKeyframe() {
-    const index = regionIndexAt(state.time);
-    if (index < 0) return;
-    const region = regions()[index];
-    const k = keyframeAt(region.keyframes, state.time, halfFrame);
-    if (k < 0 || region.keyframes.length < 2) return;
-    const keyframes = region.keyframes.filter((_, i) => i !== k);
-    editRegions(regions().map((r, i) => (i === index ? { ...r, keyframes } : r)));
+    const region = regionHere();
+    if (region) apply(edits.dropKeyframe(regions(), region.id, now(), { tolerance }));
   }
 
-  function commitEllipse(ellipse) {
-    const index = regionIndexAt(state.time);
-    if (index < 0) return;
-    const region = regions()[index];
-    const time = round(clamp(state.time, region.start_time, region.end_time), 4);
-    const { keyframes } = upsertKeyframe(region.keyframes, { time, ...roundEllipse(ellipse), color: ellipse.color }, halfFrame);
-    editRegions(regions().map((r, i) => (i === index ? { ...r, keyframes } : r)));
+  function commitEllipse(region, ellipse) {
+    apply(edits.putEllipse(regions(), region.id, now(), rounded(ellipse), { tolerance }), { select: region.id });
   }
 
-  function resizeRegion(id, edge, time) {
-    const list = regions();
-    const index = list.findIndex((r) => r.id === id);
-    const region = list[index];
-    const previous = list[index - 1];
-    const next = list[index + 1];
-    let { start_time: start, end_time: end } = region;
-    if (edge === "start") start = round(clamp(time, previous ? previous.end_time : 0, end - MIN_REGION), 3);
-    else end = round(clamp(time, start + MIN_REGION, next ? next.start_time : duration), 3);
-    let keyframes = region.keyframes.filter((k) => k.time >= start - 1e-6 && k.time <= end + 1e-6);
-    if (!keyframes.length) {
-      const at = edge === "start" ? start : end;
-      const look = ellipseOf(region, at);
-      keyframes = [{ time: at, ...roundEllipse(look), color: look.color }];
-    }
-    return list.map((r, i) => (i === index ? { ...r, start_time: start, end_time: end, keyframes } : r));
+  // --- style: colour, strength, size of the selected region -------------------------------
+  const styled = () => selected() || regionHere();
+  function restyle(style, base = regions()) {
+    const region = styled();
+    if (region) apply(edits.restyleRegion(base, region.id, style), { select: region.id });
   }
+  disposer.listen(colourInput, "input", () => restyle({ color: colourInput.value }));
+  disposer.listen(opacityInput, "input", () => restyle({ opacity: Number(opacityInput.value) }));
+  disposer.listen(sizeInput, "input", () => {
+    const region = styled();
+    if (!region) return;
+    // scale from where this slide started, so rounding does not compound
+    if (!state.sizeBase) state.sizeBase = { regions: regions(), size: sizeOf(region) };
+    restyle({ scale: Number(sizeInput.value) / state.sizeBase.size }, state.sizeBase.regions);
+  });
+  disposer.listen(sizeInput, "change", () => (state.sizeBase = null));
+  const sizeOf = (region) => ellipseAt(region, now(), highlight).radius_y / frame.height;
 
   // --- drawing: the render's effect, then the editing guides ----------------------------
   function activeEllipse() {
-    if (state.dragEllipse) return { ellipse: state.dragEllipse, region: regions()[regionIndexAt(state.time)] };
-    const index = regionIndexAt(state.time);
-    if (index < 0) return null;
-    const region = regions()[index];
-    return { ellipse: ellipseOf(region, state.time), region };
+    const region = regionHere();
+    if (!region) return null;
+    return { region, ellipse: state.dragEllipse || ellipseAt(region, now(), highlight) };
   }
 
   function draw() {
@@ -282,36 +323,29 @@ export async function mount(root, data, shell) {
     const active = activeEllipse();
     if (!active) return;
     const { ellipse, region } = active;
-    const effect = overlay.effect_type;
+    const path = () => context.ellipse(ellipse.x, ellipse.y, ellipse.radius_x, ellipse.radius_y, 0, 0, Math.PI * 2);
     // The render draws an enabled region only while start <= t < end.
-    const rendered = region.enabled && state.time >= region.start_time && state.time < region.end_time;
-    if (rendered) {
-      const path = () => {
-        context.beginPath();
-        context.ellipse(ellipse.x, ellipse.y, ellipse.radius_x, ellipse.radius_y, 0, 0, Math.PI * 2);
-      };
+    if (region.enabled && now() >= region.start_time && now() < region.end_time) {
+      const { inside, outside } = previewLayers(overlay.effect_type, ellipse, highlight);
       context.save();
-      if (effect === "yellow") {
+      if (inside) {
+        context.beginPath();
         path();
-        context.globalAlpha = clamp(ellipse.opacity, 0, 1);
-        context.fillStyle = ellipse.color || "#FFFF00";
+        context.globalAlpha = clamp(inside.alpha, 0, 1);
+        context.fillStyle = inside.colour;
         context.fill();
-      } else if (effect === "brightness") {
-        path(); // v + (255 - v) * 0.35 is white over v at alpha 0.35
-        context.globalAlpha = BRIGHTEN;
-        context.fillStyle = "#FFFFFF";
-        context.fill();
-      } else {
-        context.beginPath(); // v * 0.45 is black over v at alpha 0.55, outside the ellipse
+      }
+      if (outside) {
+        context.beginPath();
         context.rect(0, 0, frame.width, frame.height);
-        context.ellipse(ellipse.x, ellipse.y, ellipse.radius_x, ellipse.radius_y, 0, 0, Math.PI * 2);
-        context.globalAlpha = 1 - DIM;
-        context.fillStyle = "#000000";
+        path();
+        context.globalAlpha = clamp(outside.alpha, 0, 1);
+        context.fillStyle = outside.colour;
         context.fill("evenodd");
       }
       context.restore();
     }
-    if (state.playing) return;
+    if (transport.playing) return;
     // guides (the editor's only, never rendered): a dashed outline and four handles
     const px = 1 / scale;
     context.save();
@@ -319,74 +353,81 @@ export async function mount(root, data, shell) {
     context.setLineDash([5 * px, 4 * px]);
     context.strokeStyle = region.enabled ? "rgba(255,255,255,0.9)" : "rgba(255,255,255,0.45)";
     context.beginPath();
-    context.ellipse(ellipse.x, ellipse.y, ellipse.radius_x, ellipse.radius_y, 0, 0, Math.PI * 2);
+    path();
     context.stroke();
     context.setLineDash([]);
     context.fillStyle = "#ffffff";
     context.strokeStyle = "#1b1f27";
+    const half = (window.matchMedia("(pointer: coarse)").matches ? 9 : 5) * px;
     for (const [hx, hy] of handlePoints(ellipse)) {
       context.beginPath();
-      context.rect(hx - 5 * px, hy - 5 * px, 10 * px, 10 * px);
+      context.rect(hx - half, hy - half, 2 * half, 2 * half);
       context.fill();
       context.stroke();
     }
     context.restore();
   }
 
-  function handlePoints(e) {
-    return [
-      [e.x + e.radius_x, e.y, "e"],
-      [e.x - e.radius_x, e.y, "w"],
-      [e.x, e.y + e.radius_y, "s"],
-      [e.x, e.y - e.radius_y, "n"],
-    ];
-  }
+  const handlePoints = (e) => [
+    [e.x + e.radius_x, e.y, "e"],
+    [e.x - e.radius_x, e.y, "w"],
+    [e.x, e.y + e.radius_y, "s"],
+    [e.x, e.y - e.radius_y, "n"],
+  ];
 
   const pct = (time) => `${(time / duration) * 100}%`;
 
   function renderTrack() {
-    const parts = regions().map((r) => {
-      const markers = r.keyframes.map((k) =>
-        el("span", {
-          class: "ov-kf",
-          style: `left:${((k.time - r.start_time) / (r.end_time - r.start_time)) * 100}%`,
-          title: `Keyframe at ${formatTime(k.time)}`,
-          dataset: { time: k.time },
-        }),
-      );
-      return el(
+    const parts = regions().map((r) =>
+      el(
         "div",
         {
-          class: `region${r.id === state.selectedRegion ? " selected" : ""}${r.enabled ? "" : " disabled"}`,
+          class: `region${r.id === state.selected ? " selected" : ""}${r.enabled ? "" : " disabled"}`,
           dataset: { region: r.id },
           style: `left:${pct(r.start_time)};width:${pct(r.end_time - r.start_time)}`,
-          title: `${formatTime(r.start_time)}–${formatTime(r.end_time)}${r.enabled ? "" : " (disabled)"}`,
+          title: `${clock(r.start_time, { tenths: true })}–${clock(r.end_time, { tenths: true })}${r.enabled ? "" : " (disabled)"}`,
         },
-        el("span", { class: "region-edge start", dataset: { edge: "start" } }),
-        markers,
-        el("span", { class: "region-edge end", dataset: { edge: "end" } }),
-      );
-    });
-    parts.push(el("div", { class: "playhead", style: `left:${pct(state.time)}` }));
+        el("span", { class: "region-edge start", dataset: { edge: "start" }, "aria-label": "Region start: drag to resize" }),
+        r.keyframes.map((k) =>
+          el("span", {
+            class: "ov-kf",
+            style: `left:${((k.time - r.start_time) / (r.end_time - r.start_time)) * 100}%`,
+            title: `Keyframe at ${clock(k.time, { tenths: true })}`,
+            dataset: { time: k.time },
+          }),
+        ),
+        el("span", { class: "region-edge end", dataset: { edge: "end" }, "aria-label": "Region end: drag to resize" }),
+      ),
+    );
+    parts.push(el("div", { class: "playhead", style: `left:${pct(now())}` }));
     track.replaceChildren(...parts);
   }
 
   function renderSide() {
     const region = selected();
     const list = regions();
+    const span = (r) => `${clock(r.start_time, { tenths: true })}–${clock(r.end_time, { tenths: true })}`;
     regionInfo.textContent = region
-      ? `${formatTime(region.start_time)}–${formatTime(region.end_time)} · ${region.keyframes.length} keyframe${region.keyframes.length === 1 ? "" : "s"}${region.enabled ? "" : " · disabled"}`
-      : `${list.length} region${list.length === 1 ? "" : "s"}${list.length ? " · select one on the timeline" : ""}`;
+      ? `${span(region)} · ${region.keyframes.length} keyframe${region.keyframes.length === 1 ? "" : "s"}${region.enabled ? "" : " · disabled"}`
+      : `${list.length} region${list.length === 1 ? "" : "s"}${list.length ? " · click one on the timeline to select it" : ""}`;
     toggleButton.textContent = region && !region.enabled ? "Enable region" : "Disable region";
     toggleButton.disabled = !region || state.stale;
     deleteButton.disabled = !region || state.stale;
     addButton.disabled = state.stale;
-    const index = regionIndexAt(state.time);
-    const here = index >= 0 ? regions()[index] : null;
-    deleteKeyButton.disabled = !here || here.keyframes.length < 2 || keyframeAt(here.keyframes, state.time, halfFrame) < 0 || state.stale;
+    const here = regionHere();
+    const onKeyframe = here && here.keyframes.some((k) => Math.abs(k.time - now()) <= tolerance);
+    deleteKeyButton.disabled = !here || here.keyframes.length < 2 || !onKeyframe || state.stale;
     hint.textContent = here
       ? "Drag the ellipse onto the player; the handles set its width and height. Each change is a keyframe at the playhead."
-      : "Move the playhead to where the player should stand out, then “Add region at playhead”.";
+      : "Move the playhead to where the player should stand out, then “Add region at playhead” (or double-click the timeline).";
+    const styledRegion = styled();
+    for (const input of [colourInput, opacityInput, sizeInput]) input.disabled = !styledRegion || state.stale;
+    const look = styledRegion ? ellipseAt(styledRegion, now(), highlight) : { ...edits.defaultEllipse(frame.width, frame.height, highlight) };
+    if (document.activeElement !== colourInput) colourInput.value = look.color.toLowerCase();
+    if (document.activeElement !== opacityInput) opacityInput.value = String(look.opacity);
+    opacityLabel.textContent = `${Math.round(look.opacity * 100)} %`;
+    if (!state.sizeBase) sizeInput.value = String(look.radius_y / frame.height);
+    sizeLabel.textContent = `${Math.round((look.radius_y / frame.height) * 100)} %`;
     effectGroup.querySelectorAll("input").forEach((input) => {
       input.checked = input.value === overlay.effect_type;
       input.disabled = state.stale;
@@ -394,9 +435,9 @@ export async function mount(root, data, shell) {
   }
 
   function renderTime() {
-    timeLabel.textContent = `${formatTime(state.time)} / ${formatTime(duration)}`;
-    playButton.textContent = state.playing ? "❚❚" : "▶";
-    playButton.setAttribute("aria-label", state.playing ? "Pause" : "Play");
+    timeLabel.textContent = `${clock(now(), { tenths: true })} / ${clock(duration, { tenths: true })}`;
+    playButton.textContent = transport.playing ? "❚❚" : "▶";
+    playButton.setAttribute("aria-label", transport.playing ? "Pause" : "Play");
   }
 
   function render() {
@@ -406,198 +447,179 @@ export async function mount(root, data, shell) {
     renderTime();
   }
 
-  // --- seeking and playing ------------------------------------------------------------
-  const videoUsable = () => video.readyState >= 1 && !video.error;
-  function seek(time) {
-    state.time = clamp(time, 0, duration);
-    if (videoUsable() && Math.abs(video.currentTime - state.time) > 0.02) video.currentTime = state.time;
-    render();
-  }
-
-  let lastTick = 0;
-  function tick(now) {
-    if (!state.playing) return;
-    if (videoUsable() && !video.paused) state.time = video.currentTime;
-    else state.time += (now - lastTick) / 1000;
-    lastTick = now;
-    if (state.time >= duration || (video.ended && videoUsable())) {
-      state.time = Math.min(state.time, duration);
-      pause();
-      return;
-    }
-    draw();
-    track.querySelector(".playhead").style.left = pct(state.time);
-    renderTime();
-    state.frameId = requestAnimationFrame(tick);
-  }
-
-  function play() {
-    if (state.time >= duration - 0.05) seek(0);
-    state.playing = true;
-    lastTick = performance.now();
-    if (videoUsable()) video.play().catch(() => {});
-    render();
-    state.frameId = requestAnimationFrame(tick);
-  }
-
-  function pause() {
-    if (!state.playing) return;
-    state.playing = false;
-    cancelAnimationFrame(state.frameId);
-    video.pause();
-    render();
-  }
-
-  // --- pointer: the ellipse -----------------------------------------------------------
-  canvas.addEventListener("pointerdown", (event) => {
-    if (state.stale || event.button > 0) return;
-    pause();
-    const active = activeEllipse();
-    if (!active) return;
+  // --- pointer: the ellipse (mouse, pen, touch) ----------------------------------------
+  function framePoint(event) {
     const box = canvas.getBoundingClientRect();
     const scale = box.width / frame.width;
-    const fx = (event.clientX - box.left) / scale;
-    const fy = (event.clientY - box.top) / scale;
+    return { x: (event.clientX - box.left) / scale, y: (event.clientY - box.top) / scale, scale };
+  }
+
+  function ellipseTarget(ellipse, point) {
+    const grab = GRAB_PX / point.scale;
+    const handle = handlePoints(ellipse).find(([hx, hy]) => Math.abs(hx - point.x) <= grab && Math.abs(hy - point.y) <= grab);
+    const inside = ((point.x - ellipse.x) / ellipse.radius_x) ** 2 + ((point.y - ellipse.y) / ellipse.radius_y) ** 2 <= 1;
+    return handle ? handle[2] : inside ? "move" : null;
+  }
+
+  disposer.listen(canvas, "pointerdown", (event) => {
+    if (state.stale || event.button > 0) return;
+    transport.pause();
+    const active = activeEllipse();
+    if (!active) return;
+    const point = framePoint(event);
     const start = { ...active.ellipse };
-    const grab = 12 / scale;
-    const handle = handlePoints(start).find(([hx, hy]) => Math.abs(hx - fx) <= grab && Math.abs(hy - fy) <= grab);
-    const inside = ((fx - start.x) / start.radius_x) ** 2 + ((fy - start.y) / start.radius_y) ** 2 <= 1;
-    if (!handle && !inside) return;
-    state.selectedRegion = active.region.id;
+    const target = ellipseTarget(start, point);
+    if (!target) return;
+    state.selected = active.region.id;
     let moved = false;
     dragWith(event, {
       onMove: (dx, dy) => {
         moved = moved || Math.abs(dx) + Math.abs(dy) > 1;
-        const mx = dx / scale;
-        const my = dy / scale;
+        const mx = dx / point.scale;
+        const my = dy / point.scale;
         const next = { ...start };
-        if (!handle) {
+        const minimum = frame.height * 0.01;
+        if (target === "move") {
           next.x = clamp(start.x + mx, 0, frame.width);
           next.y = clamp(start.y + my, 0, frame.height);
-        } else {
-          const side = handle[2];
-          const minimum = frame.height * 0.01;
-          if (side === "e") next.radius_x = clamp(start.radius_x + mx, minimum, frame.width);
-          if (side === "w") next.radius_x = clamp(start.radius_x - mx, minimum, frame.width);
-          if (side === "s") next.radius_y = clamp(start.radius_y + my, minimum, frame.height);
-          if (side === "n") next.radius_y = clamp(start.radius_y - my, minimum, frame.height);
-        }
+        } else if (target === "e") next.radius_x = clamp(start.radius_x + mx, minimum, frame.width);
+        else if (target === "w") next.radius_x = clamp(start.radius_x - mx, minimum, frame.width);
+        else if (target === "s") next.radius_y = clamp(start.radius_y + my, minimum, frame.height);
+        else if (target === "n") next.radius_y = clamp(start.radius_y - my, minimum, frame.height);
         state.dragEllipse = next;
         draw();
       },
       onEnd: () => {
         const ellipse = state.dragEllipse;
         state.dragEllipse = null;
-        if (moved && ellipse) commitEllipse(ellipse);
+        if (moved && ellipse) commitEllipse(active.region, ellipse);
         else render();
       },
     });
   });
-  canvas.addEventListener("pointermove", (event) => {
+  disposer.listen(canvas, "pointermove", (event) => {
     if (event.buttons) return;
-    const active = activeEllipse();
-    if (!active || state.playing) {
-      canvas.style.cursor = "default";
-      return;
-    }
-    const box = canvas.getBoundingClientRect();
-    const scale = box.width / frame.width;
-    const fx = (event.clientX - box.left) / scale;
-    const fy = (event.clientY - box.top) / scale;
-    const e = active.ellipse;
-    const handle = handlePoints(e).find(([hx, hy]) => Math.abs(hx - fx) <= 12 / scale && Math.abs(hy - fy) <= 12 / scale);
-    const inside = ((fx - e.x) / e.radius_x) ** 2 + ((fy - e.y) / e.radius_y) ** 2 <= 1;
-    canvas.style.cursor = handle ? (handle[2] === "e" || handle[2] === "w" ? "ew-resize" : "ns-resize") : inside ? "move" : "default";
+    const active = transport.playing ? null : activeEllipse();
+    const target = active ? ellipseTarget(active.ellipse, framePoint(event)) : null;
+    canvas.style.cursor = { e: "ew-resize", w: "ew-resize", n: "ns-resize", s: "ns-resize", move: "move" }[target] || "default";
   });
 
-  // --- pointer: the timeline ----------------------------------------------------------
-  track.addEventListener("pointerdown", (event) => {
+  // --- pointer: the timeline ------------------------------------------------------------
+  const span = { start: 0, end: duration };
+  const timeAt = (clientX) => timeAtX(track, clientX, span);
+  const secondsPerPixel = () => duration / Math.max(1, track.getBoundingClientRect().width);
+
+  disposer.listen(track, "pointerdown", (event) => {
     if (event.button > 0) return;
-    pause();
-    const box = track.getBoundingClientRect();
-    const timeAtX = (clientX) => clamp(((clientX - box.left) / box.width) * duration, 0, duration);
+    transport.pause();
     const regionNode = event.target.closest(".region");
     const edge = event.target.closest(".region-edge");
-    if (regionNode && edge && !state.stale) {
+    const marker = event.target.closest(".ov-kf");
+    const clicked = timeAt(event.clientX);
+    if (regionNode && (edge || !marker) && !state.stale) {
+      // an edge resizes, the body moves; a click without a drag selects the region
       const id = regionNode.dataset.region;
-      state.selectedRegion = id;
-      const side = edge.dataset.edge;
-      let changed = null;
+      const base = regions();
+      const region = base.find((r) => r.id === id);
+      const side = edge ? edge.dataset.edge : null;
+      state.selected = id;
+      let moved = false;
+      let result = null;
       dragWith(event, {
         onMove: (dx, dy, e) => {
-          changed = resizeRegion(id, side, timeAtX(e.clientX));
-          overlay.regions = changed;
-          const region = changed.find((r) => r.id === id);
-          state.time = side === "start" ? region.start_time : Math.max(region.start_time, region.end_time - 1 / fps);
-          render();
+          moved = moved || Math.abs(dx) > 3;
+          if (!moved) return;
+          result = side
+            ? edits.resizeRegion(base, id, side, timeAt(e.clientX), { duration, rules })
+            : edits.moveRegion(base, id, region.start_time + (timeAt(e.clientX) - clicked), { duration });
+          if (result.error) return;
+          overlay.regions = result.regions;
+          const moving = result.regions.find((r) => r.id === id);
+          transport.seek(side === "end" ? Math.max(moving.start_time, moving.end_time - (fps ? 1 / fps : 0)) : moving.start_time);
         },
         onEnd: () => {
-          if (changed) editRegions(changed);
-          seek(state.time);
+          if (moved && result) apply(result, { select: id });
+          else transport.seek(side === "end" ? region.end_time - (fps ? 1 / fps : 0) : side === "start" ? region.start_time : clicked);
+          render();
         },
       });
       return;
     }
-    if (regionNode) state.selectedRegion = regionNode.dataset.region;
-    else state.selectedRegion = null;
-    const marker = event.target.closest(".ov-kf");
-    seek(marker ? Number(marker.dataset.time) : timeAtX(event.clientX));
-    dragWith(event, { onMove: (dx, dy, e) => Math.abs(dx) > 2 && seek(timeAtX(e.clientX)) });
+    // the empty track (or a keyframe marker): seek; a click at a region's start selects that region
+    const index = edits.regionAt(regions(), clicked, GRAB_PX * secondsPerPixel());
+    state.selected = index >= 0 ? regions()[index].id : null;
+    const near = index >= 0 ? regions()[index] : null;
+    const snapped = near && Math.abs(near.start_time - clicked) <= GRAB_PX * secondsPerPixel() ? near.start_time : clicked;
+    transport.seek(marker ? Number(marker.dataset.time) : snapped);
+    dragWith(event, { onMove: (dx, dy, e) => Math.abs(dx) > 2 && transport.seek(timeAt(e.clientX)) });
+  });
+  disposer.listen(track, "dblclick", (event) => {
+    if (event.target.closest(".region")) return;
+    addRegion(timeAt(event.clientX));
   });
 
-  effectGroup.addEventListener("change", (event) => {
+  disposer.listen(effectGroup, "change", (event) => {
     if (state.stale) return;
     overlay.effect_type = event.target.value;
     saver.queue({ effect_type: overlay.effect_type });
     render();
   });
-  addButton.addEventListener("click", addRegion);
-  toggleButton.addEventListener("click", toggleRegion);
-  deleteButton.addEventListener("click", deleteRegion);
-  deleteKeyButton.addEventListener("click", deleteKeyframe);
-  playButton.addEventListener("click", () => (state.playing ? pause() : play()));
-  video.addEventListener("loadeddata", () => draw());
-
-  const onKey = (event) => {
-    if (event.target.closest && event.target.closest("input, select, textarea")) return;
-    if (event.key === " " && !event.target.closest("button")) {
-      event.preventDefault();
-      if (state.playing) pause();
-      else play();
-    } else if ((event.key === "Delete" || event.key === "Backspace") && selected()) {
-      event.preventDefault();
-      deleteRegion();
-    } else if ((event.key === "ArrowLeft" || event.key === "ArrowRight") && !event.target.closest("button")) {
-      event.preventDefault();
-      pause();
-      seek(state.time + (event.key === "ArrowLeft" ? -1 : 1) / fps);
-    }
-  };
-  document.addEventListener("keydown", onKey);
+  disposer.listen(addButton, "click", () => addRegion());
+  disposer.listen(toggleButton, "click", toggleRegion);
+  disposer.listen(deleteButton, "click", deleteRegion);
+  disposer.listen(deleteKeyButton, "click", deleteKeyframe);
+  disposer.listen(playButton, "click", () => transport.toggle());
+  disposer.listen(backButton, "click", () => transport.step(-1));
+  disposer.listen(forwardButton, "click", () => transport.step(1));
+  disposer.listen(muteButton, "click", () => {
+    transport.muted = !transport.muted;
+    muteButton.textContent = transport.muted ? "Sound off" : "Sound on";
+    muteButton.setAttribute("aria-pressed", String(transport.muted));
+  });
+  disposer.listen(video, "loadeddata", () => draw());
+  disposer.listen(video, "seeked", () => draw());
+  disposer.subscribe(transport.on("time", () => {
+    if (transport.playing) {
+      draw();
+      const head = track.querySelector(".playhead");
+      if (head) head.style.left = pct(now());
+      renderTime();
+    } else render();
+  }));
+  disposer.subscribe(transport.on("pause", () => render()));
+  disposer.subscribe(
+    bindKeys(document, {
+      " ": () => transport.toggle(),
+      ArrowLeft: () => (fps ? transport.step(-1) : false),
+      ArrowRight: () => (fps ? transport.step(1) : false),
+      Delete: () => (selected() ? deleteRegion() : false),
+      Backspace: () => (selected() ? deleteRegion() : false),
+    }),
+  );
   const resizeObserver = new ResizeObserver(() => draw());
   resizeObserver.observe(stage);
+  disposer.add(() => resizeObserver.disconnect());
 
   render();
   exportPanel.resume();
-  root.overlayEditor = { state, overlay, seek: (t) => seek(t), activeEllipse, frame };
+  root.overlayEditor = { state, overlay, project, transport, seek: (t) => transport.seek(t), activeEllipse, frame, flush: () => saver.flush() };
 
   return async () => {
-    pause();
-    document.removeEventListener("keydown", onKey);
-    resizeObserver.disconnect();
-    exportPanel.destroy();
+    disposer.dispose();
     video.removeAttribute("src");
     video.load();
     await saver.flush();
   };
 }
 
-function roundEllipse(e) {
+/** An ellipse as stored: pixels to the hundredth, opacity to four places. */
+function rounded(e) {
   return {
-    x: round(e.x, 2),
-    y: round(e.y, 2),
-    radius_x: round(e.radius_x, 2),
-    radius_y: round(e.radius_y, 2),
-    opacity: round(e.opacity, 4),
+    x: edits.rounded(e.x, 2),
+    y: edits.rounded(e.y, 2),
+    radius_x: edits.rounded(e.radius_x, 2),
+    radius_y: edits.rounded(e.radius_y, 2),
+    opacity: edits.rounded(e.opacity, 4),
+    color: e.color,
   };
 }
