@@ -119,9 +119,21 @@ def test_the_trim_start_handle_trims_and_leaves_the_keyframes(editor_page, size,
         )
         assert answer["trim_start"] == project_clip.segments["trim_start"]
         left = round((4.0 - project_clip.segments["trim_start"]) * 10) / 10
-        expect(page.locator("#output-length")).to_contain_text(f"lasts {left:g} s")
+        expect(page.locator("#output-length")).to_contain_text(f"plays {left:g} s")
         no_sideways_scroll(page)
-        screenshots(page, f"framing-trim-{size[0]}", sizes=(size,))
+        screenshots(page, "framing-trim", sizes=(size,))
+
+        # the crop box follows a drag (a finger on the phone): a keyframe at the playhead
+        box = page.locator("#crop-box")
+        box.scroll_into_view_if_needed()
+        drag(page, size, centre(box), (40, 0))
+        expect(page.locator(".kf-marker")).to_have_count(3)
+        expect(page.locator("#save-state")).to_have_text("Saved")
+        project_clip.refresh_from_db()
+        added = [k for k in project_clip.crop_keyframes if k not in keyframes]
+        assert len(added) == 1
+        assert added[0]["time"] == pytest.approx(project_clip.segments["trim_start"], abs=0.01)
+        assert added[0]["x"] > 0
 
 
 def test_clear_keyframes_goes_back_to_the_default_crop_after_a_confirmation(editor_page, size, alice, media):
@@ -136,12 +148,31 @@ def test_clear_keyframes_goes_back_to_the_default_crop_after_a_confirmation(edit
     with web_process() as url:
         open_editor(page, url, project)
         expect(page.locator(".kf-marker")).to_have_count(2)
+
+        # zoomed in, the crop box still sits on the same source pixels
+        unzoomed = page.locator("#framing-stage").bounding_box()["width"]
+        tap(page, size, "#zoom-in")
+        tap(page, size, "#zoom-in")
+        expect(page.locator(".zoom-label").first).to_have_text("200%")
+        stage = page.locator("#framing-stage").bounding_box()
+        box = page.locator("#crop-box").bounding_box()
+        assert stage["width"] == pytest.approx(2 * unzoomed, abs=2)
+        assert (box["width"] / stage["width"]) == pytest.approx(101.25 / 320, abs=0.01)
+        assert ((box["x"] - stage["x"]) / stage["width"]) == pytest.approx(0.0, abs=0.01)
+        screenshots(page, "framing-zoom", sizes=(size,))
+        tap(page, size, "#zoom-out")
+        tap(page, size, "#zoom-out")
+        # the timeline zoomed in shows a shorter span: the keyframe at 2 s moves right
+        before = centre(page.locator(".kf-marker").nth(1))[0]
+        tap(page, size, "#track-zoom-in")
+        assert centre(page.locator(".kf-marker").nth(1))[0] != pytest.approx(before, abs=2)
+
         tap(page, size, "#clear-keyframes")
         expect(page.locator("#clear-keyframes-yes")).to_be_visible()
         tap(page, size, "#clear-keyframes-no")  # kept
         expect(page.locator(".kf-marker")).to_have_count(2)
         tap(page, size, "#clear-keyframes")
-        screenshots(page, f"framing-clear-{size[0]}", sizes=(size,))
+        screenshots(page, "framing-clear", sizes=(size,))
         tap(page, size, "#clear-keyframes-yes")
         expect(page.locator(".kf-marker")).to_have_count(1)
         expect(page.locator("#save-state")).to_have_text("Saved")
@@ -157,11 +188,11 @@ def test_a_slower_segment_plays_at_its_speed_and_lasts_longer(editor_page, size,
     project_clip = project.project_clips.get()
     with web_process() as url:
         open_editor(page, url, project)
-        expect(page.locator("#output-length")).to_contain_text("lasts 4 s")
+        expect(page.locator("#output-length")).to_contain_text("plays 4 s")
         page.locator("#segment-speed").scroll_into_view_if_needed()
         page.select_option("#segment-speed", "0.5")
         expect(page.locator("#save-state")).to_have_text("Saved")
-        expect(page.locator("#output-length")).to_contain_text("lasts 8 s")
+        expect(page.locator("#output-length")).to_contain_text("plays 8 s")
         project_clip.refresh_from_db()
         assert project_clip.segments["speeds"] == [0.5]
 
@@ -183,7 +214,7 @@ def test_a_slower_segment_plays_at_its_speed_and_lasts_longer(editor_page, size,
         expect(page.locator("#mute")).to_have_attribute("aria-pressed", "true")
         assert page.evaluate("document.querySelector('#framing-stage video').muted")
         no_sideways_scroll(page)
-        screenshots(page, f"framing-speed-{size[0]}", sizes=(size,))
+        screenshots(page, "framing-speed", sizes=(size,))
 
 
 def test_an_export_without_sound_at_the_best_quality(editor_page, size, alice, media):
@@ -202,7 +233,7 @@ def test_an_export_without_sound_at_the_best_quality(editor_page, size, alice, m
 
         assert off_the_page_thread(worker.run_export, job.pk)
         expect(page.locator(".export-message")).to_have_text("Export complete.", timeout=30_000)
-        screenshots(page, f"framing-export-{size[0]}", sizes=(size,))
+        screenshots(page, "framing-export", sizes=(size,))
         job.refresh_from_db()
         assert job.status == "complete", job.error
 

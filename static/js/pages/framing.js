@@ -119,12 +119,8 @@ export async function mount(root, data, shell) {
   const zoomLabel = el("span", { class: "zoom-label", text: "100%" });
   const zoomOut = el("button", { type: "button", id: "zoom-out", class: "button icon-button", "aria-label": "Zoom the video out", text: "−" });
   const zoomIn = el("button", { type: "button", id: "zoom-in", class: "button icon-button", "aria-label": "Zoom the video in", text: "+" });
-  const stageWrap = el(
-    "div",
-    { class: "stage-wrap framing-stage-wrap" },
-    viewport,
-    el("div", { class: "zoom-controls" }, zoomOut, zoomLabel, zoomIn),
-  );
+  const stageWrap = el("div", { class: "stage-wrap framing-stage-wrap" }, viewport);
+  const zoomControls = el("div", { class: "zoom-controls", role: "group", "aria-label": "Zoom the video" }, zoomOut, zoomLabel, zoomIn);
   disposer.listen(video, "error", () => (videoNote.hidden = false));
   disposer.listen(video, "loadeddata", () => {
     videoNote.hidden = true;
@@ -134,8 +130,8 @@ export async function mount(root, data, shell) {
 
   const button = (id, text, attrs = {}) => el("button", { type: "button", id, class: "button", text, ...attrs });
   const playButton = button("play", "▶", { class: "button icon-button", "aria-label": "Play" });
-  const backButton = button("frame-back", "◀︎", { class: "button icon-button", "aria-label": "One frame back" });
-  const forwardButton = button("frame-forward", "▶︎", { class: "button icon-button", "aria-label": "One frame forward" });
+  const backButton = button("frame-back", "❘◀", { class: "button icon-button", "aria-label": "One frame back" });
+  const forwardButton = button("frame-forward", "▶❘", { class: "button icon-button", "aria-label": "One frame forward" });
   const muteButton = button("mute", "Sound on", { "aria-pressed": "false", title: "Mute or unmute the sound" });
   const timeLabel = el("span", { id: "time-label", class: "time-label", text: "0:00.0" });
   const outputLabel = el("span", { id: "output-length", class: "muted output-length" });
@@ -150,7 +146,7 @@ export async function mount(root, data, shell) {
   const controls = el(
     "div",
     { class: "transport framing-transport" },
-    el("div", { class: "transport-group" }, backButton, playButton, forwardButton, timeLabel, muteButton),
+    el("div", { class: "transport-group" }, backButton, playButton, forwardButton, timeLabel, muteButton, zoomControls),
     el("div", { class: "transport-group" }, el("label", { class: "inline-label" }, "Speed ", speedSelect), splitButton, keyButton, deleteButton),
   );
   const fpsNote = el("p", { class: "hint muted", hidden: true, text: "This game's frame rate is not known yet, so frame steps are off." });
@@ -327,6 +323,7 @@ export async function mount(root, data, shell) {
     track.setAttribute("aria-valuenow", transport.time.toFixed(2));
     track.setAttribute("aria-valuetext", clock(transport.time, { tenths: true }));
     trackZoomLabel.textContent = `${state.trackZoom}×`;
+    track.classList.toggle("zoomed", state.trackZoom > 1);
     trackOut.disabled = state.trackZoom === TRACK_ZOOMS[0];
     trackIn.disabled = state.trackZoom === TRACK_ZOOMS[TRACK_ZOOMS.length - 1];
     mountedFilmstrip();
@@ -371,7 +368,7 @@ export async function mount(root, data, shell) {
     speedSelect.disabled = state.stale;
     splitButton.disabled = state.stale || !edits.canSplit(s, round(transport.time, 3), minSegment);
     keyButton.disabled = state.stale;
-    outputLabel.textContent = `· the framed clip lasts ${length(edits.outputDuration(s))}`;
+    outputLabel.textContent = `· plays ${length(edits.outputDuration(s))}`;
   }
 
   function renderOverlayLink() {
