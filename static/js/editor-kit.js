@@ -18,16 +18,10 @@
 //                             `touch-action: none`).
 //   Autosaver, SaveIndicator, staleBanner, ExportPanel (quality + sound choices from the vocabulary).
 //
-// Formatting and `el` live in ../ui.js; the copies below are re-exports kept only until every
-// page imports them from ui.js.
+// Formatting, `el` and `clamp` live in ./ui.js (import them from there).
 
-import { clamp, clock, el, length } from "./ui.js";
+import { clamp, el } from "./ui.js";
 import { vocabulary } from "./vocabulary.js";
-
-// Kept only until overlay.js and project-new.js import these from ui.js; then deleted.
-export { clamp, el };
-export const formatTime = (seconds) => clock(seconds, { tenths: true });
-export const formatDuration = length;
 
 /** The "Saving… / Saved" label and the stale banner of an editor page. */
 export class SaveIndicator {
