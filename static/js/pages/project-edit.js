@@ -357,7 +357,10 @@ export async function mount(root, data, shell) {
     const crumb = document.getElementById("crumb-name");
     if (crumb) crumb.textContent = project.name;
     document.title = document.title.replace(/^[^·]*·/, `${project.name} ·`);
-    if (document.activeElement !== nameInput) nameInput.value = project.name;
+    if (document.activeElement !== nameInput) {
+      if (nameInput.value !== project.name) nameError.hidden = true; // the saved name is shown again
+      nameInput.value = project.name;
+    }
     if (shapeWarning.hidden) shape.value = project.aspect_ratio;
     renderClips();
   }
