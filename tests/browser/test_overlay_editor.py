@@ -274,6 +274,7 @@ def test_the_exported_overlay_shows_the_default_highlight_on_grass(page, alice, 
         job = ExportJob.objects.get(project=project, type="overlay")
         assert off_the_page_thread(worker.run_export, job.pk)
         expect(page.locator(".export-message")).to_have_text("Export complete.", timeout=30_000)
+        expect(page.locator("#gallery-open")).to_have_attribute("href", "/gallery/")
         screenshots(page, "overlay-exported")
 
     job.refresh_from_db()
@@ -358,3 +359,49 @@ def test_export_again_renders_the_new_framing_and_the_banner_goes(page, alice, m
         )
         expect(page.locator("#framing-changed")).to_be_hidden()
     assert Project.objects.get(pk=project.pk).working_video.version == 2
+
+
+def test_a_second_keyframe_the_effect_and_disabling_are_saved(page, alice, media):
+    project = with_working_video(alice, media)
+    with web_process(**SMALL) as url:
+        page.set_viewport_size({"width": 1366, "height": 768})
+        open_overlay(page, url, project)
+        page.evaluate("document.getElementById('page').overlayEditor.seek(0.5)")
+        page.locator("#add-region").click()
+        saved(page)
+
+        # a handle dragged later in the region makes a second keyframe there
+        page.evaluate("document.getElementById('page').overlayEditor.seek(2)")
+        handle = page.evaluate(
+            """() => { const e = document.getElementById('page').overlayEditor.activeEllipse().ellipse;
+                       const c = document.getElementById('overlay-canvas').getBoundingClientRect();
+                       const s = c.width / 120;
+                       return [c.left + (e.x + e.radius_x) * s, c.top + e.y * s]; }"""
+        )
+        Pointer(page, touch=False).drag(tuple(handle), (15, 0))
+        saved(page)
+        expect(page.locator("#delete-keyframe")).to_be_enabled()
+
+        # the effect, then the region disabled
+        page.locator("label.segment-choice", has_text="Dim").click()
+        page.locator("#toggle-region").click()
+        expect(page.locator(".regions-track .region.disabled")).to_have_count(1)
+        saved(page)
+
+    overlay = Overlay.objects.get(project=project)
+    assert overlay.effect_type == "dim"
+    [region] = overlay.regions
+    assert region["enabled"] is False
+    assert [k["time"] for k in region["keyframes"]] == [0.5, 2.0]
+    assert region["keyframes"][1]["radius_x"] > region["keyframes"][0]["radius_x"]
+
+
+def test_without_a_framed_video_the_editor_points_back(page, alice, media):
+    project = ready_project(alice, media, [2.0])
+    with web_process() as url:
+        log_in(page, url, "alice", PASSWORD)
+        page.goto(f"{url}/projects/{project.pk}/overlay/")
+        expect(page.get_by_text("This project has no framed video yet")).to_be_visible()
+        expect(page.get_by_role("link", name="← Back to framing")).to_have_attribute(
+            "href", f"/projects/{project.pk}/"
+        )

@@ -1,5 +1,5 @@
-"""In a real browser: the new-project page, the framing editor and the overlay
-editor; the editor's interpolation against the renderer's fixture; stale edits;
+"""In a real browser: the new-project page and the framing editor (the overlay
+editor's tests are in test_overlay_editor.py); the editor's interpolation against the renderer's fixture; stale edits;
 screenshots of each page at laptop and phone sizes."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from django.db.models import F
 from playwright.sync_api import expect
 
-from exports import projects, worker
-from exports.models import ExportJob, Overlay, Project, ProjectClip
+from exports import worker
+from exports.models import ExportJob, Project, ProjectClip
 from games.models import Clip, Game
 from tests.browser.conftest import log_in, off_the_page_thread
 from tests.conftest import PASSWORD
@@ -245,90 +245,3 @@ def test_a_cancelled_export_says_so(page, alice, media):
         page.click(".export-cancel")
         expect(page.locator(".export-message")).to_have_text("Export cancelled.")
         assert ExportJob.objects.get(project=project).status == "cancelled"
-
-
-def test_the_overlay_editor_adds_a_region_moves_the_ellipse_and_switches_effect(page, alice, media):
-    project = project_with_game_video(alice, media, [4.0])
-    framed = make_video(media, seconds=4, size="120x214", audio=False)
-    key = store_file(framed, f"users/{alice.pk}/projects/{project.pk}/working-1.mp4")
-    projects.record_working_video(
-        project, file_key=key, size=framed.stat().st_size, duration=4.0, width=120, height=214, fps=25.0
-    )
-    with web_process(**SMALL) as url:
-        open_page(page, url, f"/projects/{project.pk}/overlay/")
-        canvas = page.locator("#overlay-canvas")
-        expect(canvas).to_be_visible()
-        page.evaluate("document.getElementById('page').overlayEditor.seek(0.5)")
-        page.click("#add-region")
-        expect(page.locator(".regions-track .region")).to_have_count(1)
-        expect(page.locator("#save-state")).to_have_text("Saved")
-
-        box = canvas.bounding_box()
-        drag(page, (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2), (30, -40))
-        page.locator("label.segment-choice", has_text="Dim").click()
-        expect(page.locator("#save-state")).to_have_text("Saved")
-
-        overlay = Overlay.objects.get(project=project)
-        assert overlay.effect_type == "dim"
-        assert len(overlay.regions) == 1
-        region = overlay.regions[0]
-        assert (region["start_time"], region["end_time"], region["enabled"]) == (0.5, 2.5, True)
-        assert len(region["keyframes"]) == 1
-        keyframe = region["keyframes"][0]
-        assert keyframe["time"] == 0.5
-        assert keyframe["x"] > 60
-        assert keyframe["y"] < 107
-        assert keyframe["color"] == "#FFFF00"
-        assert keyframe["opacity"] == 0.15
-        screenshots(page, "overlay")
-
-        # a second keyframe later in the region, then the region is disabled
-        page.evaluate("document.getElementById('page').overlayEditor.seek(2)")
-        handle_x = page.evaluate(
-            """() => { const e = document.getElementById('page').overlayEditor.activeEllipse().ellipse;
-                       const c = document.getElementById('overlay-canvas').getBoundingClientRect();
-                       const s = c.width / 120;
-                       return [c.left + (e.x + e.radius_x) * s, c.top + e.y * s]; }"""
-        )
-        drag(page, tuple(handle_x), (15, 0))
-        page.click("#toggle-region")
-        expect(page.locator(".regions-track .region.disabled")).to_have_count(1)
-        expect(page.locator("#save-state")).to_have_text("Saved")
-        overlay.refresh_from_db()
-        region = overlay.regions[0]
-        assert region["enabled"] is False
-        assert [k["time"] for k in region["keyframes"]] == [0.5, 2.0]
-        assert region["keyframes"][1]["radius_x"] > keyframe["radius_x"]
-
-
-def test_the_overlay_export_links_to_the_gallery(page, alice, media):
-    project = project_with_game_video(alice, media, [2.0])
-    framed = make_video(media, seconds=2, size="120x214", audio=False)
-    key = store_file(framed, f"users/{alice.pk}/projects/{project.pk}/working-1.mp4")
-    projects.record_working_video(
-        project, file_key=key, size=framed.stat().st_size, duration=2.0, width=120, height=214, fps=25.0
-    )
-    Overlay.objects.filter(project=project).update(
-        regions=[{"id": "r1", "start_time": 0.2, "end_time": 1.2, "enabled": True,
-                  "keyframes": [{"time": 0.2, "x": 60, "y": 100, "radius_x": 8, "radius_y": 16,
-                                 "opacity": 0.15, "color": "#FFFF00"}]}]
-    )  # fmt: skip
-    with web_process(**SMALL) as url:
-        open_page(page, url, f"/projects/{project.pk}/overlay/")
-        page.click(".export-start")
-        expect(page.locator(".export-message")).to_have_text("Waiting for a worker…")
-        expect(page.locator(".export-cancel")).to_be_visible()
-        job = ExportJob.objects.get(project=project, type="overlay")
-        assert off_the_page_thread(worker.run_export, job.pk)
-        expect(page.locator(".export-message")).to_have_text("Export complete.", timeout=20_000)
-        expect(page.locator("#gallery-open")).to_have_attribute("href", "/gallery/")
-
-
-def test_the_overlay_editor_without_a_framed_video_points_back(page, alice, media):
-    project = project_with_game_video(alice, media, [2.0])
-    with web_process() as url:
-        open_page(page, url, f"/projects/{project.pk}/overlay/")
-        expect(page.get_by_text("This project has no framed video yet")).to_be_visible()
-        expect(page.get_by_role("link", name="← Back to framing")).to_have_attribute(
-            "href", f"/projects/{project.pk}/"
-        )

@@ -75,8 +75,8 @@ export async function mount(root, data, shell) {
 
   const button = (id, text, attrs = {}) => el("button", { type: "button", id, class: "button", text, ...attrs });
   const playButton = button("play", "▶", { class: "button icon-button", "aria-label": "Play" });
-  const backButton = button("frame-back", "◀︎", { class: "button icon-button", "aria-label": "One frame back", disabled: !fps });
-  const forwardButton = button("frame-forward", "▶︎", { class: "button icon-button", "aria-label": "One frame forward", disabled: !fps });
+  const backButton = button("frame-back", "‹", { class: "button icon-button", "aria-label": "One frame back", disabled: !fps });
+  const forwardButton = button("frame-forward", "›", { class: "button icon-button", "aria-label": "One frame forward", disabled: !fps });
   const muteButton = button("mute", "Sound on", { "aria-pressed": "false", title: "Mute or unmute the sound" });
   const timeLabel = el("span", { id: "time-label", class: "time-label" });
   const controls = el("div", { class: "transport" }, backButton, playButton, forwardButton, timeLabel, el("span", { class: "spacer" }), muteButton);
@@ -421,6 +421,7 @@ export async function mount(root, data, shell) {
       ? "Drag the ellipse onto the player; the handles set its width and height. Each change is a keyframe at the playhead."
       : "Move the playhead to where the player should stand out, then “Add region at playhead” (or double-click the timeline).";
     const styledRegion = styled();
+    styleRows.hidden = !styledRegion; // the look of a region: shown once there is one to change
     for (const input of [colourInput, opacityInput, sizeInput]) input.disabled = !styledRegion || state.stale;
     const look = styledRegion ? ellipseAt(styledRegion, now(), highlight) : { ...edits.defaultEllipse(frame.width, frame.height, highlight) };
     if (document.activeElement !== colourInput) colourInput.value = look.color.toLowerCase();
