@@ -77,6 +77,16 @@ UPLOAD_STEPS: dict[str, frozenset[str]] = {
 UPLOADS = Pipeline(UploadSession, UPLOAD_STEPS, event=UploadEvent, owner="session", noun="An upload")
 
 
+def size_label(size: int) -> str:
+    """A size as the pages write it (static/js/ui.js bytes()): 1000-based units,
+    "950 B", "1.5 MB", "150 MB", "2.1 GB"."""
+    value, unit = float(max(0, size)), 0
+    units = ["B", "KB", "MB", "GB", "TB"]
+    while value >= 999.95 and unit < len(units) - 1:
+        value, unit = value / 1000, unit + 1
+    return f"{value:.{0 if unit == 0 or value >= 100 else 1}f} {units[unit]}"
+
+
 def part_layout(size: int) -> tuple[int, int]:
     """(part_size, part_count): equal 16 MiB parts, doubled until they fit in 10,000
     (64 MiB covers 625 GiB; a 5 TiB object gets 1 GiB parts)."""
@@ -152,7 +162,7 @@ def _start(game: Game, mode: str, filename: str, content_type: str, size: int, *
         game.owner_id,
         NotificationType.UPLOAD_STARTED,
         f"Uploading {filename}",
-        f"{game.display_name}: {size / 2**30:.2f} GB" if size else game.display_name,
+        f"{game.display_name}: {size_label(size)}" if size else game.display_name,
         data={"game_id": game.pk, "upload_id": str(session.id)},
     )
     return session
@@ -505,7 +515,7 @@ def report_progress(session: UploadSession, uploaded_bytes) -> float:
         session.owner_id,
         f"upload_{session.id}",
         percent,
-        f"{uploaded / 2**30:.2f} of {session.size / 2**30:.2f} GB",
+        f"{size_label(uploaded)} of {size_label(session.size)}",
         type=NotificationType.UPLOAD_PROGRESS,
         title=f"Uploading {session.filename}",
         data={"game_id": session.game_id, "upload_id": str(session.id)},

@@ -6,6 +6,9 @@
 // drops duplicates by seq, and hands every message to the subscribers of its
 // type ("*" gets everything). Each tab dedups with its own seq; the highest seq
 // any tab saw is kept in localStorage so a reloaded page resumes from there.
+// What the server replays before its "ready" is marked `replayed`; what it
+// replays before this page's FIRST "ready" is also marked `history`: it
+// happened before the page was open (the panel shows it, no toast does).
 
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30000;
@@ -32,6 +35,8 @@ export class NotificationClient {
     this.socket = null;
     this.stopped = true;
     this.timers = {};
+    this.replaying = false; // between a hello and the server's "ready"
+    this.readyCount = 0; // "ready"s this page has had
   }
 
   get storedSeq() {
@@ -94,6 +99,7 @@ export class NotificationClient {
     this.socket = socket;
     socket.onopen = () => {
       this.lastHeard = Date.now();
+      this.replaying = true;
       this.send({ type: "hello", last_seq: this.lastSeq });
       clearInterval(this.timers.ping);
       this.timers.ping = setInterval(() => this.heartbeat(), PING_EVERY_MS);
@@ -151,6 +157,8 @@ export class NotificationClient {
 
   receive(message) {
     if (message.type === "ready") {
+      this.replaying = false;
+      this.readyCount += 1;
       this.attempt = 0;
       // The server's word is final here (it also covers a database that was reset).
       this.lastSeq = message.last_seq;
@@ -160,6 +168,10 @@ export class NotificationClient {
     if (message.seq !== null && message.seq !== undefined) {
       if (this.lastSeq !== null && message.seq <= this.lastSeq) return; // replay overlap
       this.remember(message.seq);
+      if (this.replaying) {
+        message.replayed = true;
+        message.history = this.readyCount === 0;
+      }
     }
     this.emit(message.type, message);
     this.emit("*", message);

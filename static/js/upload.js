@@ -4,6 +4,11 @@
 // (single PUT when the file is small enough), PUT the missing parts (straight to
 // the bucket on S3, our endpoint locally), report progress, complete.
 // Every upload reports to the shell's status bar; pages listen for "change" events.
+// Progress never goes backwards: parts already on the server count as sent from
+// the start (`stored`, and the listing on resume), and bytes of a part that was
+// interrupted stay counted until its new attempt passes them. The server's
+// notifications say when an upload finished or failed (the engine adds no toast
+// of its own, except for a failure only this tab knows about).
 //
 // Hand-written rather than Uppy, by measurement (tests/games/test_uppy_throughput.py,
 // UPPY_MEASURE=1; a 111 MB video, same browser and server, best of 3): 2.98 s here
@@ -17,6 +22,7 @@
 // progress to other tabs. Stock Uppy clients are served by games/companion.py.
 
 import { api } from "./api.js";
+import { bytes, length } from "./ui.js";
 
 const RETRY_DELAYS_S = [1, 2, 4, 8, 16, 30, 30, 30];
 const SPEED_WINDOW_MS = 8000;
@@ -38,19 +44,6 @@ export function contentTypeOf(file) {
   if (file.type && file.type.startsWith("video/")) return file.type;
   const extension = (file.name.split(".").pop() || "").toLowerCase();
   return CONTENT_TYPES[extension] || file.type || "video/mp4";
-}
-
-export function formatBytes(bytes) {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
-}
-
-export function formatDuration(seconds) {
-  if (!Number.isFinite(seconds) || seconds < 0) return "";
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
 class Stopped extends Error {} // paused or cancelled: not a failure
@@ -98,8 +91,20 @@ function put(url, body, headers, { onProgress, own, registerAbort }) {
   });
 }
 
+/** Bytes of a multipart upload already stored on the server (complete parts
+ *  of the announced layout), or 0 when it cannot tell. */
+export async function storedBytes(gameId, session) {
+  if (!session || session.mode !== "multipart") return 0;
+  const { parts } = await api("GET", `/api/games/${gameId}/uploads/${session.id}/parts`);
+  const { part_size: partSize, part_count: partCount, size } = session;
+  const expected = (number) => (number < partCount ? partSize : size - partSize * (partCount - 1));
+  return parts
+    .filter((part) => !partCount || part.size === expected(part.number))
+    .reduce((sum, part) => sum + part.size, 0);
+}
+
 export class Upload extends EventTarget {
-  constructor({ gameId, gameName, file, singleMaxBytes, shell }) {
+  constructor({ gameId, gameName, file, singleMaxBytes, shell, stored = 0 }) {
     super();
     this.gameId = gameId;
     this.gameName = gameName || `Game ${gameId}`;
@@ -107,7 +112,7 @@ export class Upload extends EventTarget {
     this.singleMaxBytes = singleMaxBytes;
     this.shell = shell;
     this.state = "starting"; // starting uploading retrying paused finishing done failed cancelled
-    this.loaded = 0;
+    this.loaded = Math.min(stored, file.size); // what the server already holds counts from the start
     this.samples = [];
     this.speed = 0;
     this.error = "";
@@ -146,16 +151,16 @@ export class Upload extends EventTarget {
     return this.plan && this.plan.id ? `upload_${this.plan.id}` : `upload-game-${this.gameId}`;
   }
 
-  /** One line for people: "42% · 3.1 MB/s · 2 min left". */
+  /** One line for people: "4.2 MB of 10.0 MB · 3.1 MB/s · 2 s left". */
   describe() {
-    const amount = `${formatBytes(this.loaded)} of ${formatBytes(this.total)}`;
+    const amount = `${bytes(this.loaded)} of ${bytes(this.total)}`;
     switch (this.state) {
       case "starting":
-        return "Starting…";
+        return this.loaded ? `Continuing from ${amount}…` : "Starting…";
       case "uploading": {
-        const left = formatDuration(this.secondsLeft);
-        const speed = this.speed > 0 ? ` · ${(this.speed / 1e6).toFixed(1)} MB/s` : "";
-        return `${amount}${speed}${left ? ` · ${left} left` : ""}`;
+        const left = Number.isFinite(this.secondsLeft) ? ` · ${length(this.secondsLeft)} left` : "";
+        const speed = this.speed > 0 ? ` · ${bytes(this.speed)}/s` : "";
+        return `${amount}${speed}${left}`;
       }
       case "retrying":
         return this.note;
@@ -185,13 +190,15 @@ export class Upload extends EventTarget {
     for (const listener of listeners) listener(this);
   }
 
-  setLoaded(bytes) {
+  /** Bytes sent so far; never less than before (see the top of this file),
+   *  unless `restart`: a single PUT sent again from its first byte. */
+  setLoaded(sent, { restart = false } = {}) {
     const now = performance.now();
-    this.loaded = bytes;
-    this.samples.push([now, bytes]);
+    this.loaded = restart ? sent : Math.max(this.loaded, sent);
+    this.samples.push([now, this.loaded]);
     while (this.samples.length > 2 && now - this.samples[0][0] > SPEED_WINDOW_MS) this.samples.shift();
     const [t0, b0] = this.samples[0];
-    if (now - t0 > 300) this.speed = Math.max(0, ((bytes - b0) * 1000) / (now - t0));
+    if (now - t0 > 300) this.speed = Math.max(0, ((this.loaded - b0) * 1000) / (now - t0));
     this.changed();
   }
 
@@ -261,7 +268,9 @@ export class Upload extends EventTarget {
         this.error = error.message || String(error);
         if (this.shell) {
           this.shell.status.uploadEnded(this.taskId);
-          this.shell.notificationCenter.say("error", `Upload of ${this.file.name} stopped`, this.error);
+          // Named by the task, so the server's "failed" notification (when it ended the
+          // session itself) takes this toast's place instead of adding a second.
+          this.shell.notificationCenter.say("error", `Upload of ${this.file.name} stopped`, this.error, { task: this.taskId });
         }
       }
       this.changed();
@@ -304,7 +313,7 @@ export class Upload extends EventTarget {
       }
       if (active.mode === "multipart") {
         const error = new Error(
-          `This game already has an unfinished upload of ${active.filename}${active.size ? ` (${formatBytes(active.size)})` : ""}. ` +
+          `This game already has an unfinished upload of ${active.filename}${active.size ? ` (${bytes(active.size)})` : ""}. ` +
             "Choose that same file to continue it, or cancel that upload.",
         );
         error.status = 409;
@@ -321,6 +330,7 @@ export class Upload extends EventTarget {
       return { mode: "single", answer, id: started.upload && started.upload.id };
     }
     const started = await api("POST", `/api/games/${gameId}/uploads`, announced);
+    this.setLoaded(0, { restart: true }); // a new session holds nothing yet
     return { mode: "multipart", id: started.upload_id, partSize: started.part_size, partCount: started.part_count };
   }
 
@@ -343,7 +353,7 @@ export class Upload extends EventTarget {
       ? answer.upload_url
       : `${answer.upload_url}?${new URLSearchParams({ filename: this.file.name })}`;
     const result = await this.retrying(check, () => {
-      this.setLoaded(0);
+      this.setLoaded(0, { restart: true }); // one PUT: a new attempt sends it all again
       return this.transfer(url, this.file, answer.headers, !answer.direct, 0);
     });
     this.state = "finishing";
@@ -407,24 +417,16 @@ export class Upload extends EventTarget {
     this.run_ = null;
     window.removeEventListener("online", this.onOnline);
     if (this.shell) {
+      // The server's "Upload complete" notification is the one toast for this.
       this.shell.status.upload(this.taskId, `Uploading ${this.file.name}`, "Uploaded", 100);
       this.shell.status.uploadEnded(this.taskId);
-      this.shell.notificationCenter.toast({
-        id: `local-upload-${this.gameId}-${Date.now()}`,
-        type: "upload_complete",
-        title: "Upload finished",
-        message: `${game.display_name} is ready to annotate.`,
-        dismissible: true,
-        auto_dismiss_ms: 10000,
-        actions: [{ label: "Annotate this game", action: "open_url", payload: { url: `/games/${this.gameId}/` } }],
-      });
     }
     this.changed();
   }
 }
 
 /** Start (or continue) uploading `file` as the video of game `gameId`. */
-export function startUpload({ gameId, gameName, file, singleMaxBytes, shell }) {
+export function startUpload({ gameId, gameName, file, singleMaxBytes, shell, stored = 0 }) {
   const current = registry.get(gameId);
   if (current && !current.finished) {
     if (current.file.name === file.name && current.file.size === file.size) {
@@ -433,7 +435,7 @@ export function startUpload({ gameId, gameName, file, singleMaxBytes, shell }) {
     }
     throw new Error(`${current.file.name} is already uploading for this game; cancel it first.`);
   }
-  const upload = new Upload({ gameId, gameName, file, singleMaxBytes, shell });
+  const upload = new Upload({ gameId, gameName, file, singleMaxBytes, shell, stored });
   registry.set(gameId, upload);
   return upload.start();
 }
