@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from exports import edits, worker
 from exports.models import ExportJob
+from games import pictures
+from games.models import PictureKind
 from tests.browser.conftest import log_in, off_the_page_thread, screenshots
 from tests.browser.test_project_pages import SMALL, centre, project_with_game_video
 from tests.conftest import PASSWORD
@@ -186,8 +188,14 @@ def test_a_slower_segment_plays_at_its_speed_and_lasts_longer(editor_page, size,
     page = editor_page
     project = project_with_game_video(alice, media, [4.0])
     project_clip = project.project_clips.get()
+    pictures.make_pictures(
+        pictures.clip_source(project_clip.clip), [PictureKind.FILMSTRIP]
+    )  # as the worker does
     with web_process() as url:
         open_editor(page, url, project)
+        # the clip's frames under the timeline
+        expect(page.locator(".framing-filmstrip")).to_be_visible()
+        assert page.locator(".framing-filmstrip .filmstrip-tile").count() > 2
         expect(page.locator("#output-length")).to_contain_text("plays 4 s")
         page.locator("#segment-speed").scroll_into_view_if_needed()
         page.select_option("#segment-speed", "0.5")

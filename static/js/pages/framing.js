@@ -17,6 +17,7 @@ import {
   timeAtX,
   timelineSeek,
 } from "../editor-kit.js";
+import { mountFilmstrip } from "../filmstrip.js";
 import * as edits from "../segments.js";
 import { keyframeAt, upsertKeyframe } from "../timeline.js";
 import { clamp, clock, el, length } from "../ui.js";
@@ -424,28 +425,22 @@ export async function mount(root, data, shell) {
     render();
   }));
 
-  // --- filmstrip (static/js/filmstrip.js, when the game has a sprite sheet) ---------------
-  let filmstripModule = null;
-  import("../filmstrip.js")
-    .then((module) => {
-      filmstripModule = module;
-      mountedFilmstrip();
-    })
-    .catch(() => {});
+  // --- filmstrip: the clip's frames (clip time), else the game's, under the shown span ---
+  let stopFilmstrip = () => {};
+  disposer.add(() => stopFilmstrip());
   function mountedFilmstrip() {
-    const sheet = game().filmstrip;
-    const mountStrip = filmstripModule && filmstripModule.mountFilmstrip;
-    if (!sheet || !mountStrip) {
-      filmstrip.hidden = true;
-      return;
-    }
-    filmstrip.hidden = false;
-    const start = current().clip.start_time + shown.start;
-    const key = `${game().id}:${start}:${shown.end - shown.start}`;
+    const own = current().clip.filmstrip;
+    const sheet = own || game().filmstrip;
+    filmstrip.hidden = !sheet;
+    if (!sheet) return;
+    const offset = own ? 0 : current().clip.start_time;
+    const start = offset + shown.start;
+    const end = offset + shown.end;
+    const key = `${sheet.url}:${start}:${end}`;
     if (filmstrip.dataset.key === key) return;
     filmstrip.dataset.key = key;
-    filmstrip.replaceChildren();
-    mountStrip(filmstrip, sheet, { start, end: current().clip.start_time + shown.end });
+    stopFilmstrip();
+    stopFilmstrip = mountFilmstrip(filmstrip, sheet, { start, end });
   }
 
   function renderClipPicker() {
