@@ -108,12 +108,9 @@ def at_both_sizes(page, name: str) -> None:
 
 
 @pytest.fixture
-def wide_page(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+def wide_page(page):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    return page
 
 
 @pytest.fixture
