@@ -588,7 +588,10 @@ export async function mount(root, data, shell) {
       playerError.textContent = error.message;
     }
   };
-  const addClip = () => addClipAt(transport.time);
+  // The frame on screen: a seek made outside the transport may not have reached it yet.
+  const shownTime = () =>
+    !transport.playing && video.readyState >= 1 && Math.abs(video.currentTime - transport.time) > 0.02 ? video.currentTime : transport.time;
+  const addClip = () => addClipAt(shownTime());
   bag.listen($("#add-clip"), "click", addClip);
 
   // --- loading and refreshing ----------------------------------------------------------------
