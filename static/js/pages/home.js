@@ -124,7 +124,7 @@ export async function mount(root, data, shell) {
     return el(
       "li",
       { class: "card game-card", "data-game-id": game.id },
-      poster(game.poster_url, "aspect-ratio:16/9"),
+      poster(game.poster_url, video.width && video.height ? `aspect-ratio:${video.width}/${video.height}` : null),
       el("a", { class: "card-link", href: `/games/${game.id}/` }, el("strong", {}, game.display_name)),
       el("span", { class: "muted" }, facts.join(" · ")),
       stateText ? el("span", { class: `state state-${stateName}`, dataset: { videoState: stateName } }, stateText) : null,
