@@ -110,7 +110,7 @@ def test_a_new_game_uploads_its_video_in_parts(page, alice, big_video):
         expect(page.locator("#upload-panel")).to_be_visible()
         expect(page.locator("#upload-panel")).to_have_attribute("data-state", "done", timeout=60_000)
         expect(page.locator("#upload-percent")).to_have_text("100%")
-        expect(page.locator(".toast", has_text="Upload finished")).to_be_visible()
+        expect(page.locator(".toast", has_text="Upload complete")).to_be_visible()
         link = page.locator("#annotate-link")
         expect(link).to_have_text("Annotate this game")
         screenshots(page, "game-new-uploaded")
@@ -165,7 +165,7 @@ def test_an_upload_keeps_going_across_soft_navigation(page, alice, big_video):
             timeout=60,
             message="the video to be ready",
         )
-        expect(page.locator(".toast", has_text="Upload finished")).to_be_visible()
+        expect(page.locator(".toast", has_text="Upload complete")).to_be_visible()
         expect(row).to_be_hidden(timeout=10_000)
         assert page.evaluate("window.__marker") == 1
         assert Game.objects.get(pk=game.pk).video_duration == pytest.approx(6, abs=0.2)
@@ -189,7 +189,7 @@ def test_an_upload_continues_from_its_stored_parts_after_a_reload(page, alice, b
         page.on("dialog", lambda dialog: dialog.accept())
         page.reload()
         mounted(page, "game-new")
-        expect(page.locator("#resume-hint")).to_contain_text("Choose that same file to continue it")
+        expect(page.locator("#resume-hint")).to_contain_text("Resume by choosing the same file")
         sent = []
         page.on("request", lambda r: sent.append(part_number(r.url)) if r.method == "PUT" else None)
         page.set_input_files("#video-file", str(big_video))  # starts by itself: same name and size
