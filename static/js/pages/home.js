@@ -221,7 +221,16 @@ export async function mount(root, data, shell) {
       return;
     }
     if (!shown.length) {
-      container.replaceChildren(el("p", { class: "empty card" }, "No project matches these filters."));
+      const clear = () => {
+        state.filters = { status: "", aspect: "", origin: "" };
+        remember(FILTERS_KEY, state.filters);
+        filterBar.querySelectorAll("select").forEach((select) => (select.value = ""));
+        renderProjects();
+      };
+      container.replaceChildren(
+        el("p", { class: "empty card" }, "No project matches these filters. ",
+          el("button", { type: "button", class: "link", id: "clear-filters", onclick: clear }, "Show all projects")), // prettier-ignore
+      );
       return;
     }
     container.replaceChildren(
