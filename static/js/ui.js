@@ -86,8 +86,3 @@ export function dateLabel(iso) {
   if (Number.isNaN(date.getTime())) return "";
   return `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
 }
-
-// --- Old names, kept only until the pages have moved to the names above. -----------
-export const formatDuration = (seconds) => clock(Math.round(seconds || 0));
-export const formatDate = dateLabel;
-export const formatBytes = bytes;
