@@ -177,12 +177,17 @@ class S3Objects:
     def read_location(self, key: str) -> str:
         return self.presigned_get(key, expires=600)
 
-    def presigned_get(self, key: str, expires: int, disposition: str | None = None) -> str:
+    def presigned_get(
+        self, key: str, expires: int, disposition: str | None = None, content_type: str | None = None
+    ) -> str:
         """A GET URL; `disposition` (a Content-Disposition) asks the bucket to answer
-        with it, so a browser saves the file under a name of ours."""
+        with it, so a browser saves the file under a name of ours; `content_type`
+        names what the object is when it was stored without a type."""
         params = {"Bucket": self.bucket, "Key": key}
         if disposition:
             params["ResponseContentDisposition"] = disposition
+        if content_type:
+            params["ResponseContentType"] = content_type
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
     def save_stream(self, key: str, stream: IO[bytes], limit: int) -> int:

@@ -30,7 +30,9 @@ class PictureFile(APIView):
         store = object_store()
         if store.direct:
             expires = settings.PLAYBACK_URL_EXPIRES
-            response = HttpResponseRedirect(store.presigned_get(picture.key, expires))
+            response = HttpResponseRedirect(
+                store.presigned_get(picture.key, expires, content_type="image/jpeg")
+            )
             # The browser reuses the redirect while the signature is still good.
             response["Cache-Control"] = f"private, max-age={expires // 2}"
             return response
