@@ -38,8 +38,10 @@ const remember = (key, value) => {
   }
 };
 
-/** Where a project card opens: the editor last used. */
-const editorUrl = (project) => (project.mode === "overlay" ? `/projects/${project.id}/overlay/` : `/projects/${project.id}/`);
+/** Where a project card opens: the editor last used (the highlight editor only
+ *  once there is a framed video to draw on). */
+const editorUrl = (project) =>
+  project.mode === "overlay" && project.has_working_video ? `/projects/${project.id}/overlay/` : `/projects/${project.id}/`;
 
 /** What the server says about a game's video, in words; an upload shows as
  *  running only while the server holds an active upload session for it. */
