@@ -126,3 +126,25 @@ def test_chromium_reads_the_vocabulary_and_builds_elements_with_the_one_el(page)
     )
     assert seen["clicks"] == 1
     assert seen["list"] == "<ul>a<li>b</li>3</ul>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_module_loads_in_chromium(page):
+    """Each import names something its module exports (a removed or renamed helper
+    breaks the page that imports it, not only a test)."""
+    modules = sorted(str(p.relative_to(BASE_DIR)) for p in (BASE_DIR / "static" / "js").rglob("*.js"))
+    with web_process() as url:
+        page.goto(f"{url}/login/")
+        failures = page.evaluate(
+            """async (urls) => {
+                const late = new Promise((done) => setTimeout(() => done("still loading after 10 s"), 1e4));
+                const load = (url) => import(url).then(() => null, (error) => String(error));
+                const outcomes = await Promise.all(urls.map((url) => Promise.race([load(url), late])));
+                const failed = urls.map((url, i) => [url, outcomes[i]]).filter(([, outcome]) => outcome);
+                return Object.fromEntries(failed);
+            }""",
+            [_static_url(path) for path in modules],
+        )
+
+    assert len(modules) >= 20
+    assert failures == {}
