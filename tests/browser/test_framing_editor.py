@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from exports import edits, worker
 from exports.models import ExportJob
 from games import pictures
-from games.models import PictureKind
+from games.models import Game, PictureKind
 from tests.browser.conftest import log_in, off_the_page_thread, screenshots
 from tests.browser.test_project_pages import SMALL, centre, project_with_game_video
 from tests.conftest import PASSWORD
@@ -251,3 +251,33 @@ def test_an_export_without_sound_at_the_best_quality(editor_page, size, alice, m
     with av.open(object_store().read_location(job.working_video.file_key)) as container:
         kinds = [stream.type for stream in container.streams]
     assert kinds == ["video"]
+
+
+def test_without_a_probed_frame_rate_the_page_says_so_and_steps_are_off(editor_page, size, alice, media):
+    page = editor_page
+    project = project_with_game_video(alice, media, [4.0])
+    Game.objects.filter(pk=project.project_clips.get().clip.game_id).update(video_fps=None)
+    with web_process() as url:
+        open_editor(page, url, project)
+        expect(page.get_by_text("This game's frame rate is not known yet")).to_be_visible()
+        expect(page.locator("#frame-forward")).to_be_disabled()
+        page.keyboard.press("ArrowRight")  # no step, and no guessed rate
+        assert page.evaluate("document.getElementById('page').framingEditor.transport.time") == 0
+        no_sideways_scroll(page)
+
+
+def test_frame_steps_use_the_probed_rate(editor_page, size, alice, media):
+    page = editor_page
+    project = project_with_game_video(alice, media, [4.0])  # 25 fps
+    with web_process() as url:
+        open_editor(page, url, project)
+        tap(page, size, "#frame-forward")
+        tap(page, size, "#frame-forward")
+        expect(page.locator("#time-label")).to_have_text("0:00.0 / 0:04.0")
+        assert page.evaluate("document.getElementById('page').framingEditor.transport.time") == pytest.approx(
+            0.08
+        )
+        page.locator("body").press("ArrowRight")
+        assert page.evaluate("document.getElementById('page').framingEditor.transport.time") == pytest.approx(
+            0.12
+        )
