@@ -246,6 +246,16 @@ def test_typed_times_a_custom_name_and_dragged_edges(wide_page, alice, ready_gam
         assert clip.end_time == pytest.approx(5, abs=0.1)
         assert clip.start_time == 0  # the default length reaches the start
 
+        # What a typed time reads as.
+        read_as = page.evaluate(
+            """async (texts) => {
+                const { parseClock } = await import('/static/js/pages/annotate.js');
+                return texts.map(parseClock);
+            }""",
+            ["1:05.5", "65.5", "0:01,5", "1:02:03", " 7 ", "1:75", "", "1:", "-3", "abc", "1:2:3:4"],
+        )
+        assert read_as == [65.5, 65.5, 1.5, 3723, 7, None, None, None, None, None, None]
+
         # Typed times: m:ss.s and plain seconds; a nonsense time gets a sentence.
         page.fill("#clip-start", "0:01.5")
         page.locator("#clip-start").press("Enter")
@@ -336,6 +346,15 @@ def test_full_screen_opening_at_a_moment_and_the_filmstrip(wide_page, alice, rea
         expect(page.locator(f"#clip-list .clip-item.selected[data-clip-id='{clip.pk}']")).to_be_visible()
         expect(page.locator("#clip-start")).to_have_value("0:01.0")
         expect(page.locator("#time")).to_contain_text("0:02.5")
+        expect(page.locator("#clip-end")).to_have_value("0:04.0")
+        # The playback speed (the vocabulary's speeds) holds while playing.
+        expect(page.locator("#speed option:checked")).to_have_text("1\u00d7")
+        page.select_option("#speed", "0.5")
+        page.click("#play")
+        page.wait_for_function("!document.getElementById('video').paused")
+        page.wait_for_function("document.getElementById('video').playbackRate === 0.5")
+        page.click("#play")
+        page.wait_for_function("document.getElementById('video').paused")
         # The filmstrip under the timeline: frames of the game's video.
         expect(page.locator("#filmstrip")).to_be_visible()
         assert page.locator("#filmstrip .filmstrip-tile").count() > 3
