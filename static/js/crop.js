@@ -65,3 +65,27 @@ export function cropBoxes(keyframes, times, sourceWidth, sourceHeight, aspect) {
     return [box.x, box.y, box.width, box.height];
   });
 }
+
+// --- gestures on the box (editor geometry; what they give is then put in the rule above) ---
+
+/** The box moved by (dx, dy) source pixels, kept inside the frame. */
+export function moveBox(start, dx, dy, sourceWidth, sourceHeight, aspect) {
+  return fitBox({ ...start, x: start.x + dx, y: start.y + dy }, sourceWidth, sourceHeight, aspect);
+}
+
+/** The box resized by dragging `corner` ("nw", "ne", "sw", "se") by (dx, dy) source
+ *  pixels: the opposite corner stays, the shape stays `aspect`, the height stays
+ *  at least `minHeight` (where it fits) and the box inside the frame. */
+export function resizeBox(start, corner, dx, dy, sourceWidth, sourceHeight, aspect, minHeight) {
+  const east = corner.includes("e");
+  const south = corner.includes("s");
+  const ax = east ? start.x : start.x + start.width; // the fixed corner
+  const ay = south ? start.y : start.y + start.height;
+  const px = (east ? start.x + start.width : start.x) + dx;
+  const py = (south ? start.y + start.height : start.y) + dy;
+  const room = Math.min(south ? sourceHeight - ay : ay, (east ? sourceWidth - ax : ax) / aspect);
+  const wanted = Math.max(Math.abs(py - ay), Math.abs(px - ax) / aspect);
+  const height = Math.min(Math.max(wanted, Math.min(minHeight, room)), room);
+  const width = height * aspect;
+  return { x: east ? ax : ax - width, y: south ? ay : ay - height, width, height };
+}

@@ -39,3 +39,16 @@ test("a keyframe that fits is drawn exactly where it was put", () => {
   const keyframes = [{ time: 1, x: 100, y: 20, width: 360, height: 640 }];
   assert.deepEqual(crop.cropAt(keyframes, 1, 1280, 720, 9 / 16), { x: 100, y: 20, width: 360, height: 640 });
 });
+
+test("a resized box keeps its shape and its opposite corner, inside the frame", () => {
+  const start = { x: 100, y: 100, width: 90, height: 160 };
+  const bigger = crop.resizeBox(start, "se", 45, 80, 1280, 720, 9 / 16, 40);
+  assert.deepEqual([bigger.x, bigger.y], [100, 100]);
+  assert.ok(Math.abs(bigger.height - 240) < 1e-9 && Math.abs(bigger.width - 135) < 1e-9);
+  const huge = crop.resizeBox(start, "nw", -5000, -5000, 1280, 720, 9 / 16, 40);
+  assert.ok(huge.x >= 0 && huge.y >= 0 && Math.abs(huge.x + huge.width - 190) < 1e-9 && Math.abs(huge.y + huge.height - 260) < 1e-9);
+  const tiny = crop.resizeBox(start, "ne", -80, 150, 1280, 720, 9 / 16, 40);
+  assert.equal(tiny.height, 40);
+  const moved = crop.moveBox(start, 5000, -5000, 1280, 720, 9 / 16);
+  assert.deepEqual(moved, { x: 1190, y: 0, width: 90, height: 160 });
+});

@@ -4,7 +4,7 @@
 // timeline seeking and teardown (../editor-kit.js); a live preview of the framed
 // result with sound; versioned autosave; the export with its choices.
 
-import { aspectValue, cropAt, defaultCrop, fitBox } from "../crop.js";
+import { aspectValue, cropAt, defaultCrop, fitBox, moveBox, resizeBox } from "../crop.js";
 import {
   Autosaver,
   Disposer,
@@ -555,20 +555,9 @@ export async function mount(root, data, shell) {
     dragWith(event, {
       onMove: (dx, dy) => {
         moved = moved || Math.abs(dx) + Math.abs(dy) > 1;
-        if (!corner) {
-          state.dragRect = fitBox({ ...start, x: start.x + dx / scale, y: start.y + dy / scale }, W, H, aspect);
-        } else {
-          const east = corner.includes("e");
-          const south = corner.includes("s");
-          const ax = east ? start.x : start.x + start.width; // the fixed corner
-          const ay = south ? start.y : start.y + start.height;
-          const px = (east ? start.x + start.width : start.x) + dx / scale;
-          const py = (south ? start.y + start.height : start.y) + dy / scale;
-          const room = Math.min(south ? H - ay : ay, (east ? W - ax : ax) / aspect);
-          const height = clamp(Math.max(Math.abs(py - ay), Math.abs(px - ax) / aspect), Math.min(minHeight, room), room);
-          const width = height * aspect;
-          state.dragRect = { x: east ? ax : ax - width, y: south ? ay : ay - height, width, height };
-        }
+        state.dragRect = corner
+          ? resizeBox(start, corner, dx / scale, dy / scale, W, H, aspect, minHeight)
+          : moveBox(start, dx / scale, dy / scale, W, H, aspect);
         renderBox();
       },
       onEnd: () => {
