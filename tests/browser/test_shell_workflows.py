@@ -116,7 +116,9 @@ def mounted(page, name: str) -> None:
 
 
 def connected(page) -> None:
-    page.wait_for_function("window.highlights && window.highlights.notifications.state === 'open'")
+    page.wait_for_function(
+        "window.highlights && window.highlights.notifications.state === 'open'", timeout=40_000
+    )
 
 
 def box_inside(box: dict, width: int, height: int) -> bool:
@@ -247,6 +249,44 @@ def test_after_a_reload_the_form_shows_the_servers_upload_and_resume_never_goes_
     game.refresh_from_db()
     assert game.video_status == "ready"
     assert game.uploads.get().status == "complete"
+
+
+def test_pausing_mid_part_and_resuming_never_moves_progress_back(sized, size, alice, big_video):
+    page, (width, _) = sized, size
+    game = Game.objects.create(owner=alice, opponent_name="Rangers")
+    page.add_init_script(RECORD_PROGRESS)
+    with web_process(UPLOAD_SINGLE_MAX_BYTES=SMALL_THRESHOLD) as url:
+        log_in(page, url, "alice", PASSWORD)
+        page.goto(f"{url}/games/new/?game={game.pk}")
+        mounted(page, "game-new")
+        # A slow uplink (4 MB/s): part 1 (16.8 MB) is seen going up a few seconds.
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        slow = {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 4_000_000}
+        cdp.send("Network.emulateNetworkConditions", slow)
+        page.set_input_files("#video-file", str(big_video))
+        page.click("#submit-game")
+        page.wait_for_function(
+            "Number(document.getElementById('upload-progress').value) >= 20", timeout=30_000
+        )
+
+        # when: paused half-way through part 1, then resumed
+        page.click("#upload-pause")
+        expect(page.locator("#upload-panel")).to_have_attribute("data-state", "paused")
+        paused_at = float(page.locator("#upload-progress").evaluate("meter => meter.value"))
+        expect(page.locator("#upload-resume")).to_be_visible()
+        screenshots(page, f"shell-upload-paused-{width}", sizes=[size])
+        cdp.send("Network.emulateNetworkConditions", {**slow, "uploadThroughput": -1})
+        page.click("#upload-resume")
+        expect(page.locator("#upload-panel")).to_have_attribute("data-state", "done", timeout=60_000)
+
+        # then: the bar held its place and went on from there
+        seen = page.evaluate("window.__progress")
+        assert 20 <= paused_at < 100
+        assert never_decreasing(seen), seen
+        assert seen[-1] == 100
+    game.refresh_from_db()
+    assert game.video_status == "ready"
 
 
 # --- workflow 8 and 12: notifications that inform instead of cover ------------------------------
