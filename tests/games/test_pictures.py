@@ -357,3 +357,41 @@ def test_every_page_has_a_favicon_an_svg_with_a_png_fallback(client):
     assert rgb.getpixel((4, 32)) == (22, 101, 52)  # the green square
     assert rgb.getpixel((16, 32)) == (255, 255, 255)  # the white disc
     assert rgb.getpixel((32, 32)) == (22, 101, 52)  # the green play mark
+
+
+def test_the_make_pictures_command_pictures_videos_stored_before_pictures_existed(alice, folder):
+    from django.core.management import call_command
+
+    # given a game video, a cut clip and a final video, none pictured
+    path = colour_video(folder, ["red", "lime"], 1, "320x180")
+    game = game_with_video(alice, path, 2.0, 320, 180)
+    Game.objects.filter(pk=game.pk).update(video_status="ready")
+    clip = Clip.objects.create(game=game, start_time=0, end_time=2, extraction_status="ready")
+    clip.file_key = store_file(path, f"users/{alice.pk}/clips/{clip.pk}.mp4")
+    clip.save()
+    from tests.exports.exporting import ready_project
+
+    project = ready_project(alice, folder, [1.0])
+    video = record_final_video(
+        project, file_key=store_file(path, "exports/old-final.mp4"), size=1, duration=2.0, width=320,
+        height=180, fps=25,
+    )  # fmt: skip
+    out = io.StringIO()
+
+    # when the command runs here
+    call_command("make_pictures", "--here", stdout=out)
+
+    # then each has its pictures (ready_project's clip too), and a second run has nothing to do
+    kinds = set(Picture.objects.values_list("subject_type", "subject_id", "kind"))
+    assert {
+        ("game", game.pk, "poster"),
+        ("game", game.pk, "filmstrip"),
+        ("clip", clip.pk, "filmstrip"),
+    } <= kinds
+    assert ("final_video", video.pk, "poster") in kinds
+    assert ("final_video", video.pk, "filmstrip") not in kinds
+    assert out.getvalue().endswith("Made 7 picture(s) of 5 video(s).\n")  # ready_project's game has no file
+    assert "missing or unreadable" in out.getvalue()
+    again = io.StringIO()
+    call_command("make_pictures", "--here", stdout=again)
+    assert again.getvalue().endswith("Made 0 picture(s) of 1 video(s).\n")
