@@ -1,6 +1,6 @@
 """In a real browser: the new-project page and the framing editor (the overlay
-editor's tests are in test_overlay_editor.py); the editor's interpolation against the renderer's fixture; stale edits;
-screenshots of each page at laptop and phone sizes."""
+editor's tests are in test_overlay_editor.py; the interpolation's fixture is checked in
+tests/js); stale edits; screenshots of each page at laptop and phone sizes."""
 
 from __future__ import annotations
 
