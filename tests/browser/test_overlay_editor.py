@@ -149,6 +149,15 @@ def the_regions(project: Project) -> list[dict]:
     return Overlay.objects.get(project=project).regions
 
 
+def region_at_half_a_second(page, url: str, project: Project) -> None:
+    """The editor on a laptop, with a region added at 0.5 s (the playhead put there directly)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_overlay(page, url, project)
+    page.evaluate("document.getElementById('page').overlayEditor.seek(0.5)")
+    page.locator("#add-region").click()
+    saved(page)
+
+
 def test_a_region_is_added_resized_selected_and_styled(device, alice, media):
     name, page, pointer = device
     project = with_working_video(alice, media)
@@ -264,11 +273,7 @@ def decoded_frame(key: str, seconds: float) -> np.ndarray:
 def test_the_exported_overlay_shows_the_default_highlight_on_grass(page, alice, media):
     project = with_working_video(alice, media)
     with web_process(**SMALL) as url:
-        page.set_viewport_size({"width": 1366, "height": 768})
-        open_overlay(page, url, project)
-        page.evaluate("document.getElementById('page').overlayEditor.seek(0.5)")
-        page.locator("#add-region").click()
-        saved(page)
+        region_at_half_a_second(page, url, project)
         page.locator(".export-start").click()
         expect(page.locator(".export-message")).to_have_text("Waiting for a worker…")
         job = ExportJob.objects.get(project=project, type="overlay")
@@ -364,11 +369,7 @@ def test_export_again_renders_the_new_framing_and_the_banner_goes(page, alice, m
 def test_a_second_keyframe_the_effect_and_disabling_are_saved(page, alice, media):
     project = with_working_video(alice, media)
     with web_process(**SMALL) as url:
-        page.set_viewport_size({"width": 1366, "height": 768})
-        open_overlay(page, url, project)
-        page.evaluate("document.getElementById('page').overlayEditor.seek(0.5)")
-        page.locator("#add-region").click()
-        saved(page)
+        region_at_half_a_second(page, url, project)
 
         # a handle dragged later in the region makes a second keyframe there
         page.evaluate("document.getElementById('page').overlayEditor.seek(2)")

@@ -1,19 +1,21 @@
-// The overlay editor, as wiring: the framed (working) video with the highlight drawn
-// over it as the renderer draws it (../ellipse.js: the effect's layers, the ellipse
-// at a time), regions edited by ../regions.js (the rules of exports/region_edits.py),
-// the shared transport, keys and teardown (../editor-kit.js), effects and highlight
-// defaults from the vocabulary; versioned autosave; the overlay export; and, when
-// the framing changed after the framed video was exported, a banner with "Export
-// again" and "Discard changes".
+// The overlay editor, as wiring: the framed (working) video under the highlight
+// canvas (../highlight-stage.js: the renderer's effect via ../ellipse.js, and the
+// ellipse dragged), the regions' timeline (../regions-track.js), every region edit
+// by ../regions.js (the rules of exports/region_edits.py), the shared transport,
+// keys and teardown (../editor-kit.js), effects and highlight defaults from the
+// vocabulary; versioned autosave; the overlay export; and the banner when the
+// framing changed after the framed video was exported (../framing-banner.js).
 
-import { Autosaver, Disposer, ExportPanel, SaveIndicator, Transport, bindKeys, dragWith, staleBanner, timeAtX } from "../editor-kit.js";
-import { ellipseAt, previewLayers } from "../ellipse.js";
+import { Autosaver, Disposer, ExportPanel, SaveIndicator, Transport, bindKeys, staleBanner } from "../editor-kit.js";
+import { ellipseAt } from "../ellipse.js";
+import { framingBanner } from "../framing-banner.js";
+import { highlightStage } from "../highlight-stage.js";
 import * as edits from "../regions.js";
-import { clamp, clock, el } from "../ui.js";
+import { regionsTrack } from "../regions-track.js";
+import { clock, el } from "../ui.js";
 import { vocabulary } from "../vocabulary.js";
 
 const SIZE_RANGE = { min: 0.02, max: 0.5, step: 0.01 }; // the size slider: radius_y as a share of the frame height
-const GRAB_PX = 14; // how near (screen pixels) a handle or a region's edge can be grabbed
 
 export async function mount(root, data, shell) {
   const host = root.querySelector("#overlay-editor");
@@ -42,7 +44,7 @@ export async function mount(root, data, shell) {
   const fps = project.working_video.fps; // probed by the export
   const tolerance = fps ? 0.5 / fps : 0; // "at the playhead": within half a frame
   const disposer = new Disposer();
-  const state = { selected: null, dragEllipse: null, stale: false, sizeBase: null };
+  const state = { selected: null, stale: false, sizeBase: null };
 
   // --- saving -------------------------------------------------------------------------
   const indicator = new SaveIndicator(root.querySelector("#save-state"), staleBanner());
@@ -131,11 +133,14 @@ export async function mount(root, data, shell) {
   };
   disposer.add(() => exportPanel.destroy());
 
-  const framingBanner = framingChangedBanner();
+  const banner = framingBanner(
+    { shell, project, beforeExport: () => saver.flush(), onDiscarded: () => say("The framing is back as it was exported.") },
+    disposer,
+  );
 
   host.replaceChildren(
     indicator.banner,
-    framingBanner,
+    banner,
     el(
       "div",
       { class: "editor-grid overlay-grid" },
@@ -169,59 +174,6 @@ export async function mount(root, data, shell) {
   function say(text, kind = "info") {
     message.textContent = text;
     message.dataset.kind = kind;
-  }
-
-  // --- framing changed since its export ------------------------------------------------
-  function framingChangedBanner() {
-    const text = el("span", {
-      class: "framing-banner-text",
-      text: "The framing changed after this video was exported: these highlights sit on the old framing. Export it again, or go back to the exported framing.",
-    });
-    const exportAgain = button("framing-export-again", "Export again", { class: "button primary-button" });
-    const discard = button("framing-discard", "Discard changes");
-    const status = el("span", { class: "framing-banner-status", role: "status" });
-    const banner = el(
-      "div",
-      { id: "framing-changed", class: "framing-banner", role: "alert", hidden: !project.framing_changed_since_export },
-      text,
-      el("div", { class: "button-row" }, exportAgain, discard),
-      status,
-    );
-    exportAgain.addEventListener("click", async () => {
-      exportAgain.disabled = discard.disabled = true;
-      try {
-        await saver.flush();
-        const type = project.clips.length > 1 ? "multi_clip" : "framing";
-        const job = await shell.api("POST", "/api/exports", { project_id: projectId, type });
-        status.textContent = "Exporting the framing… this page reloads the new framed video when it is done.";
-        const finish = async () => {
-          const fresh = await shell.api("GET", `/api/exports/${job.job_id}`);
-          if (fresh.status === "complete") window.location.reload();
-          else if (fresh.status === "error" || fresh.status === "cancelled") {
-            status.textContent = fresh.error || "The framing export did not finish.";
-            exportAgain.disabled = discard.disabled = false;
-          } else disposer.timeout(finish, 3000);
-        };
-        disposer.timeout(finish, 3000);
-      } catch (error) {
-        status.textContent = error.message;
-        exportAgain.disabled = discard.disabled = false;
-      }
-    });
-    discard.addEventListener("click", async () => {
-      exportAgain.disabled = discard.disabled = true;
-      try {
-        const fresh = await shell.api("POST", `/api/projects/${projectId}/framing/discard`, { version: project.version });
-        Object.assign(project, fresh);
-        banner.hidden = true;
-        say("The framing is back as it was exported.");
-      } catch (error) {
-        if (error.data && error.data.current) project.version = error.data.current.version;
-        status.textContent = error.message;
-        exportAgain.disabled = discard.disabled = false;
-      }
-    });
-    return banner;
   }
 
   // --- regions ------------------------------------------------------------------------
@@ -299,109 +251,51 @@ export async function mount(root, data, shell) {
   disposer.listen(sizeInput, "change", () => (state.sizeBase = null));
   const sizeOf = (region) => ellipseAt(region, now(), highlight).radius_y / frame.height;
 
-  // --- drawing: the render's effect, then the editing guides ----------------------------
+  // --- the canvas and the timeline ---------------------------------------------------
+  const drawn = (region) => region.enabled && now() >= region.start_time && now() < region.end_time;
   function activeEllipse() {
     const region = regionHere();
-    if (!region) return null;
-    return { region, ellipse: state.dragEllipse || ellipseAt(region, now(), highlight) };
+    return region ? { region, ellipse: ellipseAt(region, now(), highlight), drawn: drawn(region) } : null;
   }
-
-  function draw() {
-    const box = stage.getBoundingClientRect();
-    const ratio = window.devicePixelRatio || 1;
-    const width = Math.max(1, Math.round(box.width * ratio));
-    const height = Math.max(1, Math.round(box.height * ratio));
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    const context = canvas.getContext("2d");
-    context.setTransform(1, 0, 0, 1, 0, 0);
-    context.clearRect(0, 0, width, height);
-    const scale = width / frame.width;
-    context.setTransform(scale, 0, 0, scale, 0, 0);
-    const active = activeEllipse();
-    if (!active) return;
-    const { ellipse, region } = active;
-    const path = () => context.ellipse(ellipse.x, ellipse.y, ellipse.radius_x, ellipse.radius_y, 0, 0, Math.PI * 2);
-    // The render draws an enabled region only while start <= t < end.
-    if (region.enabled && now() >= region.start_time && now() < region.end_time) {
-      const { inside, outside } = previewLayers(overlay.effect_type, ellipse, highlight);
-      context.save();
-      if (inside) {
-        context.beginPath();
-        path();
-        context.globalAlpha = clamp(inside.alpha, 0, 1);
-        context.fillStyle = inside.colour;
-        context.fill();
-      }
-      if (outside) {
-        context.beginPath();
-        context.rect(0, 0, frame.width, frame.height);
-        path();
-        context.globalAlpha = clamp(outside.alpha, 0, 1);
-        context.fillStyle = outside.colour;
-        context.fill("evenodd");
-      }
-      context.restore();
-    }
-    if (transport.playing) return;
-    // guides (the editor's only, never rendered): a dashed outline and four handles
-    const px = 1 / scale;
-    context.save();
-    context.lineWidth = 1.5 * px;
-    context.setLineDash([5 * px, 4 * px]);
-    context.strokeStyle = region.enabled ? "rgba(255,255,255,0.9)" : "rgba(255,255,255,0.45)";
-    context.beginPath();
-    path();
-    context.stroke();
-    context.setLineDash([]);
-    context.fillStyle = "#ffffff";
-    context.strokeStyle = "#1b1f27";
-    const half = (window.matchMedia("(pointer: coarse)").matches ? 9 : 5) * px;
-    for (const [hx, hy] of handlePoints(ellipse)) {
-      context.beginPath();
-      context.rect(hx - half, hy - half, 2 * half, 2 * half);
-      context.fill();
-      context.stroke();
-    }
-    context.restore();
-  }
-
-  const handlePoints = (e) => [
-    [e.x + e.radius_x, e.y, "e"],
-    [e.x - e.radius_x, e.y, "w"],
-    [e.x, e.y + e.radius_y, "s"],
-    [e.x, e.y - e.radius_y, "n"],
-  ];
-
-  const pct = (time) => `${(time / duration) * 100}%`;
-
-  function renderTrack() {
-    const parts = regions().map((r) =>
-      el(
-        "div",
-        {
-          class: `region${r.id === state.selected ? " selected" : ""}${r.enabled ? "" : " disabled"}`,
-          dataset: { region: r.id },
-          style: `left:${pct(r.start_time)};width:${pct(r.end_time - r.start_time)}`,
-          title: `${clock(r.start_time, { tenths: true })}–${clock(r.end_time, { tenths: true })}${r.enabled ? "" : " (disabled)"}`,
-        },
-        el("span", { class: "region-edge start", dataset: { edge: "start" }, "aria-label": "Region start: drag to resize" }),
-        r.keyframes.map((k) =>
-          el("span", {
-            class: "ov-kf",
-            style: `left:${((k.time - r.start_time) / (r.end_time - r.start_time)) * 100}%`,
-            title: `Keyframe at ${clock(k.time, { tenths: true })}`,
-            dataset: { time: k.time },
-          }),
-        ),
-        el("span", { class: "region-edge end", dataset: { edge: "end" }, "aria-label": "Region end: drag to resize" }),
-      ),
-    );
-    parts.push(el("div", { class: "playhead", style: `left:${pct(now())}` }));
-    track.replaceChildren(...parts);
-  }
+  const highlightCanvas = highlightStage(
+    canvas,
+    {
+      frame,
+      highlight,
+      active: activeEllipse,
+      effect: () => overlay.effect_type,
+      guides: () => !transport.playing,
+      onGrab: (region) => {
+        if (state.stale) return false;
+        transport.pause();
+        state.selected = region.id;
+        return true;
+      },
+      onCommit: commitEllipse,
+    },
+    disposer,
+  );
+  const draw = () => highlightCanvas.draw();
+  const timeline = regionsTrack(
+    track,
+    {
+      duration,
+      fps,
+      rules,
+      regions,
+      selected: () => state.selected,
+      editable: () => !state.stale,
+      onSelect: (id) => {
+        transport.pause();
+        state.selected = id;
+      },
+      onSeek: (time) => transport.seek(time),
+      onPreview: (list) => (overlay.regions = list),
+      onCommit: (result) => apply(result),
+      onAdd: (time) => addRegion(time),
+    },
+    disposer,
+  );
 
   function renderSide() {
     const region = selected();
@@ -443,121 +337,10 @@ export async function mount(root, data, shell) {
 
   function render() {
     draw();
-    renderTrack();
+    timeline.render(now());
     renderSide();
     renderTime();
   }
-
-  // --- pointer: the ellipse (mouse, pen, touch) ----------------------------------------
-  function framePoint(event) {
-    const box = canvas.getBoundingClientRect();
-    const scale = box.width / frame.width;
-    return { x: (event.clientX - box.left) / scale, y: (event.clientY - box.top) / scale, scale };
-  }
-
-  function ellipseTarget(ellipse, point) {
-    const grab = GRAB_PX / point.scale;
-    const handle = handlePoints(ellipse).find(([hx, hy]) => Math.abs(hx - point.x) <= grab && Math.abs(hy - point.y) <= grab);
-    const inside = ((point.x - ellipse.x) / ellipse.radius_x) ** 2 + ((point.y - ellipse.y) / ellipse.radius_y) ** 2 <= 1;
-    return handle ? handle[2] : inside ? "move" : null;
-  }
-
-  disposer.listen(canvas, "pointerdown", (event) => {
-    if (state.stale || event.button > 0) return;
-    transport.pause();
-    const active = activeEllipse();
-    if (!active) return;
-    const point = framePoint(event);
-    const start = { ...active.ellipse };
-    const target = ellipseTarget(start, point);
-    if (!target) return;
-    state.selected = active.region.id;
-    let moved = false;
-    dragWith(event, {
-      onMove: (dx, dy) => {
-        moved = moved || Math.abs(dx) + Math.abs(dy) > 1;
-        const mx = dx / point.scale;
-        const my = dy / point.scale;
-        const next = { ...start };
-        const minimum = frame.height * 0.01;
-        if (target === "move") {
-          next.x = clamp(start.x + mx, 0, frame.width);
-          next.y = clamp(start.y + my, 0, frame.height);
-        } else if (target === "e") next.radius_x = clamp(start.radius_x + mx, minimum, frame.width);
-        else if (target === "w") next.radius_x = clamp(start.radius_x - mx, minimum, frame.width);
-        else if (target === "s") next.radius_y = clamp(start.radius_y + my, minimum, frame.height);
-        else if (target === "n") next.radius_y = clamp(start.radius_y - my, minimum, frame.height);
-        state.dragEllipse = next;
-        draw();
-      },
-      onEnd: () => {
-        const ellipse = state.dragEllipse;
-        state.dragEllipse = null;
-        if (moved && ellipse) commitEllipse(active.region, ellipse);
-        else render();
-      },
-    });
-  });
-  disposer.listen(canvas, "pointermove", (event) => {
-    if (event.buttons) return;
-    const active = transport.playing ? null : activeEllipse();
-    const target = active ? ellipseTarget(active.ellipse, framePoint(event)) : null;
-    canvas.style.cursor = { e: "ew-resize", w: "ew-resize", n: "ns-resize", s: "ns-resize", move: "move" }[target] || "default";
-  });
-
-  // --- pointer: the timeline ------------------------------------------------------------
-  const span = { start: 0, end: duration };
-  const timeAt = (clientX) => timeAtX(track, clientX, span);
-  const secondsPerPixel = () => duration / Math.max(1, track.getBoundingClientRect().width);
-
-  disposer.listen(track, "pointerdown", (event) => {
-    if (event.button > 0) return;
-    transport.pause();
-    const regionNode = event.target.closest(".region");
-    const edge = event.target.closest(".region-edge");
-    const marker = event.target.closest(".ov-kf");
-    const clicked = timeAt(event.clientX);
-    if (regionNode && (edge || !marker) && !state.stale) {
-      // an edge resizes, the body moves; a click without a drag selects the region
-      const id = regionNode.dataset.region;
-      const base = regions();
-      const region = base.find((r) => r.id === id);
-      const side = edge ? edge.dataset.edge : null;
-      state.selected = id;
-      let moved = false;
-      let result = null;
-      dragWith(event, {
-        onMove: (dx, dy, e) => {
-          moved = moved || Math.abs(dx) > 3;
-          if (!moved) return;
-          result = side
-            ? edits.resizeRegion(base, id, side, timeAt(e.clientX), { duration, rules })
-            : edits.moveRegion(base, id, region.start_time + (timeAt(e.clientX) - clicked), { duration });
-          if (result.error) return;
-          overlay.regions = result.regions;
-          const moving = result.regions.find((r) => r.id === id);
-          transport.seek(side === "end" ? Math.max(moving.start_time, moving.end_time - (fps ? 1 / fps : 0)) : moving.start_time);
-        },
-        onEnd: () => {
-          if (moved && result) apply(result, { select: id });
-          else transport.seek(side === "end" ? region.end_time - (fps ? 1 / fps : 0) : side === "start" ? region.start_time : clicked);
-          render();
-        },
-      });
-      return;
-    }
-    // the empty track (or a keyframe marker): seek; a click at a region's start selects that region
-    const index = edits.regionAt(regions(), clicked, GRAB_PX * secondsPerPixel());
-    state.selected = index >= 0 ? regions()[index].id : null;
-    const near = index >= 0 ? regions()[index] : null;
-    const snapped = near && Math.abs(near.start_time - clicked) <= GRAB_PX * secondsPerPixel() ? near.start_time : clicked;
-    transport.seek(marker ? Number(marker.dataset.time) : snapped);
-    dragWith(event, { onMove: (dx, dy, e) => Math.abs(dx) > 2 && transport.seek(timeAt(e.clientX)) });
-  });
-  disposer.listen(track, "dblclick", (event) => {
-    if (event.target.closest(".region")) return;
-    addRegion(timeAt(event.clientX));
-  });
 
   disposer.listen(effectGroup, "change", (event) => {
     if (state.stale) return;
@@ -582,8 +365,7 @@ export async function mount(root, data, shell) {
   disposer.subscribe(transport.on("time", () => {
     if (transport.playing) {
       draw();
-      const head = track.querySelector(".playhead");
-      if (head) head.style.left = pct(now());
+      timeline.playhead(now());
       renderTime();
     } else render();
   }));
@@ -597,9 +379,6 @@ export async function mount(root, data, shell) {
       Backspace: () => (selected() ? deleteRegion() : false),
     }),
   );
-  const resizeObserver = new ResizeObserver(() => draw());
-  resizeObserver.observe(stage);
-  disposer.add(() => resizeObserver.disconnect());
 
   render();
   exportPanel.resume();
