@@ -411,11 +411,16 @@ def test_editing_the_game_and_deleting_it_in_two_steps(wide_page, alice, alice_a
         page.click("#delete-cancel")
         expect(page.locator("#delete-panel")).to_be_hidden()
         assert alice_api.get(f"/api/games/{game.pk}").status_code == 200
-        # Step two: for good, then home.
+        # Step two: for good, then home; another tab on the game hears of it.
+        other = page.context.new_page()
+        other.goto(f"{url}/games/{game.pk}/")
+        mounted(other)
+        page.bring_to_front()
         page.click("#delete-game")
         page.click("#delete-confirm")
         page.wait_for_url(f"{url}/")
         assert alice_api.get(f"/api/games/{game.pk}").status_code == 404
+        expect(other.locator("#player-error")).to_contain_text("This game was deleted in another tab")
 
 
 class HeldPuts:

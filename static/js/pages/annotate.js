@@ -54,6 +54,7 @@ export async function mount(root, data, shell) {
   let draft = null; // {rating, tags, notes, name} of the selected clip, ahead of the server
   let saving = Promise.resolve();
   let local = null; // {file, url} while this tab's upload of the video runs
+  let leaving = false; // this tab deleted the game: its own "deleted" message is no news
 
   const selected = () => clips.find((clip) => clip.id === selectedId) || null;
   const sortClips = () => clips.sort((a, b) => a.start_time - b.start_time);
@@ -638,7 +639,12 @@ export async function mount(root, data, shell) {
   bag.add(() => clearTimeout(refreshTimer));
   bag.subscribe(
     shell.notifications.subscribe("changed", (message) => {
-      if (message.resource === "game" && Number(message.id) === gameId) refreshGame();
+      if (message.resource !== "game" || Number(message.id) !== gameId) return;
+      if (message.action !== "deleted") refreshGame();
+      else if (!leaving) {
+        transport.pause();
+        playerError.replaceChildren("This game was deleted in another tab or on another device. ", el("a", { href: "/", text: "Go home" }));
+      }
     }),
   );
   bag.subscribe(
@@ -739,9 +745,11 @@ export async function mount(root, data, shell) {
     $("#delete-game").hidden = false;
   });
   bag.listen($("#delete-confirm"), "click", async () => {
+    leaving = true;
     try {
       await api("DELETE", `/api/games/${gameId}`);
     } catch (error) {
+      leaving = false;
       $("#delete-blocker").textContent = error.message;
       return;
     }
