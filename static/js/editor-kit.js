@@ -321,16 +321,18 @@ export function dragWith(event, { onMove, onEnd }) {
     if (e.pointerId !== id) return;
     onMove(e.clientX - startX, e.clientY - startY, e);
   };
+  // Listened for on the window: they reach it through the captured target, and still
+  // do if a redraw takes the target out of the page mid-drag.
   const up = (e) => {
     if (e.pointerId !== id) return;
-    target.removeEventListener("pointermove", move);
-    target.removeEventListener("pointerup", up);
-    target.removeEventListener("pointercancel", up);
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", up);
+    window.removeEventListener("pointercancel", up);
     if (onEnd) onEnd(e.clientX - startX, e.clientY - startY, e);
   };
-  target.addEventListener("pointermove", move);
-  target.addEventListener("pointerup", up);
-  target.addEventListener("pointercancel", up);
+  window.addEventListener("pointermove", move);
+  window.addEventListener("pointerup", up);
+  window.addEventListener("pointercancel", up);
 }
 
 // --- teardown ---------------------------------------------------------------------------
