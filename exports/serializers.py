@@ -19,7 +19,7 @@ from exports.models import (
     ProjectMode,
 )
 from exports.projects import card_clips, group_label, project_status
-from games.serializers import ClipSerializer
+from games.serializers import ClipSerializer, with_pictures
 from videoeditor.fields import IdField, LineField, id_list
 
 
@@ -55,6 +55,8 @@ class ProjectClipSerializer(serializers.ModelSerializer):
         model = ProjectClip
         fields = ["id", "clip", "position", "crop_keyframes", "segments", "version"]
         read_only_fields = fields
+        # the clips' posters and filmstrips in one query
+        list_serializer_class = with_pictures(lambda clip: clip.file_key, item_of=lambda pc: pc.clip)
 
 
 class OverlaySerializer(serializers.ModelSerializer):

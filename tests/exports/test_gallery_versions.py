@@ -214,3 +214,18 @@ def test_deleting_a_version_deletes_its_poster(
     from games.objects import object_store
 
     assert object_store().size(poster.key) is None
+
+
+@pytest.mark.parametrize("clips", [2, 12])
+def test_a_projects_clip_pictures_cost_one_query_however_many_clips(
+    alice, alice_api, media_dir, clips, django_assert_max_num_queries
+):
+    project = ready_project(alice, media_dir, [1.0] * clips, name="Many")
+    for pc in project.project_clips.select_related("clip__game"):
+        pictures.make_pictures(pictures.clip_source(pc.clip), ["poster", "filmstrip"])
+    with django_assert_max_num_queries(12):
+        shown = alice_api.get(f"/api/projects/{project.pk}").json()
+    assert all(c["clip"]["filmstrip"]["count"] == 2 for c in shown["clips"])
+    with django_assert_max_num_queries(8):
+        listed = alice_api.get(f"/api/projects/{project.pk}/clips").json()
+    assert all(c["clip"]["poster_url"] for c in listed)
