@@ -118,7 +118,7 @@ def test_overlay_regions_get_the_product_defaults(alice_api, project):
         "y": 1200.0,
         "radius_x": 65.0,
         "radius_y": 130.0,
-        "opacity": 0.15,
+        "opacity": 0.5,  # half-strength yellow: 15 % looked olive on grass (test_highlight_on_grass.py)
         "color": "#FFFF00",
     }
     assert alice_api.put(url, {"version": 1, "regions": []}, format="json").status_code == 409
