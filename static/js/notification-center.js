@@ -26,6 +26,9 @@ const PHONE = "(max-width: 600px)";
 // What a toast must not cover: anything on the page a person edits with.
 const CONTROLS = "button, a[href], input, select, textarea, video, canvas, [role=slider], [tabindex]";
 const MEDIA_WEIGHT = 10; // covering the video is worse than covering a button
+// Covering a card's text is better than covering a control, worse than covering nothing.
+const PANELS = ".card, .panel, section, aside";
+const PANEL_WEIGHT = 0.05;
 
 function overlapArea(a, b) {
   const width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
@@ -261,9 +264,9 @@ export class NotificationCenter {
     const viewHeight = window.innerHeight;
     const obstacles = [];
     const page = document.getElementById("page");
-    for (const node of page ? page.querySelectorAll(CONTROLS) : []) {
+    for (const node of page ? page.querySelectorAll(`${CONTROLS}, ${PANELS}`) : []) {
       const rect = node.getBoundingClientRect();
-      const weight = node.matches("video, canvas") ? MEDIA_WEIGHT : 1;
+      const weight = node.matches(PANELS) ? PANEL_WEIGHT : node.matches("video, canvas") ? MEDIA_WEIGHT : 1;
       if (rect.width && rect.height && rect.bottom > 0 && rect.top < viewHeight) obstacles.push({ rect, weight });
     }
     if (!this.panel.hidden) obstacles.push({ rect: this.panel.getBoundingClientRect(), weight: MEDIA_WEIGHT });

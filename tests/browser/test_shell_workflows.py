@@ -14,12 +14,14 @@ from playwright.sync_api import expect
 
 from games.extraction import extract_clip, request_extraction
 from games.models import Clip, Game
+from games.objects import object_store
 from games.uploads import MIN_PART_SIZE
 from notifications.models import Notification
 from notifications.service import notify
 from tests.browser.conftest import SCREENSHOTS, log_in, off_the_page_thread, part_number, screenshots
 from tests.conftest import PASSWORD
 from tests.exports.exporting import ready_project
+from tests.games.test_replace_recut import is_red, mean_rgb, red_video
 from tests.games.uploading import read, upload_single
 from tests.media import make_video
 from tests.servers import web_process
@@ -287,6 +289,55 @@ def test_pausing_mid_part_and_resuming_never_moves_progress_back(sized, size, al
         assert seen[-1] == 100
     game.refresh_from_db()
     assert game.video_status == "ready"
+
+
+# --- workflow 2: replacing a game's video cuts its clips again -------------------------------------
+
+
+def test_replacing_a_games_video_in_the_form_cuts_its_clips_again(
+    sized, size, alice, alice_api, media, monkeypatch
+):
+    from games import extraction
+
+    page, (width, _) = sized, size
+    # given: a game of the test pattern with one clip cut from it
+    game = Game.objects.create(owner=alice, opponent_name="Rovers")
+    assert upload_single(alice_api, game, read(make_video(media, seconds=8))).status_code == 200
+    clip = Clip.objects.create(game=game, start_time=2.0, end_time=4.0)
+    monkeypatch.setattr(extraction, "async_task", lambda *args, **kwargs: None)
+    assert request_extraction(clip)
+    old_cut = extract_clip(clip.pk, 2.0, 4.0)
+    assert not is_red(mean_rgb(old_cut, 0.5))
+    page.add_init_script(RECORD_SHELL)
+    with web_process() as url:
+        log_in(page, url, "alice", PASSWORD)
+        page.goto(f"{url}/games/new/?game={game.pk}")
+        mounted(page, "game-new")
+        connected(page)
+        expect(page.locator("#new-title")).to_have_text("Replace the video")
+        expect(page.locator("#existing-game")).to_contain_text("a new upload replaces it")
+
+        # when: a solid red video is uploaded in its place
+        page.set_input_files("#video-file", str(red_video(media)))
+        page.click("#submit-game")
+        expect(page.locator("#upload-panel")).to_have_attribute("data-state", "done", timeout=60_000)
+
+        # then: one toast says the clips are cut again; the old cut is gone
+        toast = page.locator("#toasts .toast", has_text="Video replaced")
+        expect(toast).to_contain_text("Replaced the video of Vs Rovers; cutting its clip again.")
+        screenshots(page, f"shell-video-replaced-{width}", sizes=[size])
+        clip.refresh_from_db()
+        assert (clip.extraction_status, clip.file_key) == ("extracting", "")
+        assert object_store().size(old_cut) is None
+
+        # when: a worker cuts it; then: the status bar shows it, no toast does, and it is red
+        new_cut = off_the_page_thread(extract_clip, clip.pk, 2.0, 4.0)
+        page.wait_for_timeout(2000)
+        assert any(text.startswith("Cutting a clip") for text in page.evaluate("window.__status"))
+        assert len(page.evaluate("window.__toasts")) == 1, page.evaluate("window.__toasts")
+    clip.refresh_from_db()
+    assert (clip.extraction_status, clip.file_key) == ("ready", new_cut)
+    assert is_red(mean_rgb(new_cut, clip.file_lead_in + 0.5))
 
 
 # --- workflow 8 and 12: notifications that inform instead of cover ------------------------------

@@ -5,6 +5,7 @@ footage), the owner is told once, and no export renders an old cut."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import av
 import numpy as np
@@ -37,19 +38,24 @@ def pattern(media):
     return make_video(media, seconds=8)
 
 
+def red_video(folder: Path) -> Path:
+    """8 s of solid red at 320x180, with sound: a replacement that tells itself apart."""
+    path = folder / "red.mp4"
+    if not path.exists():
+        subprocess.run(
+            [settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
+             "-f", "lavfi", "-i", "color=c=red:size=320x180:rate=25",
+             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+             "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-t", "8",
+             "-c:a", "aac", "-movflags", "+faststart", str(path)],
+            check=True, timeout=120,
+        )  # fmt: skip
+    return path
+
+
 @pytest.fixture(scope="module")
 def red(media):
-    """The replacement: 8 s of solid red, the same size, with sound."""
-    path = media / "red.mp4"
-    subprocess.run(
-        [settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", "color=c=red:size=320x180:rate=25",
-         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-         "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", "-t", "8",
-         "-c:a", "aac", "-movflags", "+faststart", str(path)],
-        check=True, timeout=120,
-    )  # fmt: skip
-    return path
+    return red_video(media)
 
 
 @pytest.fixture

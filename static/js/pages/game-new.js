@@ -54,10 +54,8 @@ export async function mount(root, data, shell) {
   // --- file choice -------------------------------------------------------------------------
   const choose = (file) => {
     chosen = file || null;
-    dropzone.classList.toggle("has-file", Boolean(chosen));
-    $("#drop-title").textContent = chosen ? chosen.name : "Drop the match video here";
-    $("#drop-hint").textContent = chosen ? `${bytes(chosen.size)} · click to choose another file` : "or click to choose a file (MP4, MOV, MKV…)";
     formError.textContent = "";
+    render();
     if (chosen && unfinished && sameFile(unfinished.session, chosen)) start(); // continue right away
     else if (chosen && unfinished) {
       formError.textContent = `That is not the file this upload was started with (${unfinished.session.filename}). Choose that file to resume, or cancel the upload to send another.`;
@@ -91,10 +89,14 @@ export async function mount(root, data, shell) {
     dropzone.classList.toggle("disabled", busy);
     submit.textContent = busy ? "Uploading…" : unfinished && !upload ? "Resume upload" : game ? "Upload" : "Create game and upload";
     hint.hidden = !(unfinished && !upload);
+    dropzone.classList.toggle("has-file", Boolean(busy || chosen));
     if (busy) {
       $("#drop-title").textContent = upload.file.name;
       $("#drop-hint").textContent = "Uploading: pause or cancel it to choose another file.";
-    } else if (!chosen) {
+    } else if (chosen) {
+      $("#drop-title").textContent = chosen.name;
+      $("#drop-hint").textContent = `${bytes(chosen.size)} · click to choose another file`;
+    } else {
       $("#drop-title").textContent = "Drop the match video here";
       $("#drop-hint").textContent = "or click to choose a file (MP4, MOV, MKV…)";
     }
@@ -148,7 +150,11 @@ export async function mount(root, data, shell) {
   unsubscribe.push(
     onUploadChange((upload) => {
       if (game && upload.gameId === game.id) {
-        if (upload.finished) unfinished = null;
+        if (upload.finished) {
+          unfinished = null;
+          chosen = null; // sent (or given up): the next upload starts from a new choice
+          fileInput.value = "";
+        }
         render();
       }
       if (!game || upload.gameId !== game.id) showElsewhere();
