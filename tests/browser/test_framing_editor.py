@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from exports import edits, worker
-from exports.models import ExportJob
+from exports.models import ExportJob, Overlay, Project
 from games import pictures
 from games.models import Game, PictureKind
 from tests.browser.conftest import log_in, off_the_page_thread, screenshots
@@ -281,3 +281,18 @@ def test_frame_steps_use_the_probed_rate(editor_page, size, alice, media):
         assert page.evaluate("document.getElementById('page').framingEditor.transport.time") == pytest.approx(
             0.12
         )
+
+
+def test_a_project_without_clips_says_so_and_links_to_adding_some(editor_page, size, alice):
+    page = editor_page
+    project = Project.objects.create(owner=alice, name="Empty", aspect_ratio="9:16")
+    Overlay.objects.create(project=project)
+    with web_process() as url:
+        log_in(page, url, "alice", PASSWORD)
+        page.goto(f"{url}/projects/{project.pk}/")
+        page.wait_for_selector("main#page[data-page=framing][data-mounted=true]")
+        expect(page.get_by_text("This project has no clips yet")).to_be_visible()
+        expect(page.get_by_role("link", name="Add clips")).to_have_attribute(
+            "href", f"/projects/{project.pk}/edit/"
+        )
+        no_sideways_scroll(page)

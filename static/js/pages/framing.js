@@ -32,6 +32,15 @@ export async function mount(root, data, shell) {
   const projectId = data.project_id;
   const project = await shell.api("GET", `/api/projects/${projectId}`);
   shell.api("POST", `/api/projects/${projectId}/opened`).catch(() => {});
+  if (!project.clips.length) {
+    host.replaceChildren(
+      el("div", { class: "panel empty-state" },
+        el("p", { text: "This project has no clips yet: add some to frame them." }),
+        el("a", { class: "button", href: `/projects/${projectId}/edit/`, text: "Add clips" })),
+    );
+    host.removeAttribute("aria-busy");
+    return () => {};
+  }
   const gameIds = [...new Set(project.clips.map((pc) => pc.clip.game))];
   const games = Object.fromEntries(
     await Promise.all(gameIds.map(async (id) => [id, await shell.api("GET", `/api/games/${id}`)])),
