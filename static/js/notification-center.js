@@ -108,7 +108,6 @@ export class NotificationCenter {
     window.addEventListener("scroll", place, { passive: true });
     window.addEventListener("resize", place);
     document.addEventListener("page-mounted", place);
-    this.schedulePlacing = place;
   }
 
   onMessage(message) {
