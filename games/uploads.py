@@ -396,12 +396,10 @@ def finish_upload(session: UploadSession) -> Game:
         ):  # fmt: skip
             raise UploadError(409, "This upload has already been finished.")
         game.save()
-        # Clips made while it uploaded are checked against the measured length now.
+        # Clips made while it uploaded are checked against the measured length now (said below).
         from games.clips import fit_to_video
 
-        if fitted := fit_to_video(game):
-            notify(game.owner_id, NotificationType.WARNING, "Clips fitted to the video", fitted,
-                   data={"game_id": game.pk})  # fmt: skip
+        fitted = fit_to_video(game)
         transaction.on_commit(partial(announce_video, game, first=not replaced))
         # One notification: a replaced video says its clips are cut again (and are).
         recut = cut_again(game.pk) if replaced else 0
@@ -409,10 +407,13 @@ def finish_upload(session: UploadSession) -> Game:
             game.owner_id,
             NotificationType.UPLOAD_COMPLETE,
             "Video replaced" if replaced else "Upload complete",
-            replaced_sentence(game, recut)
-            if replaced
-            else f"{game.display_name} is ready to annotate "
-            f"({int(info.duration) // 60}:{int(info.duration) % 60:02d}, {info.width}x{info.height}).",
+            (
+                replaced_sentence(game, recut)
+                if replaced
+                else f"{game.display_name} is ready to annotate "
+                f"({int(info.duration) // 60}:{int(info.duration) % 60:02d}, {info.width}x{info.height})."
+            )
+            + (f" {fitted}" if fitted else ""),
             data={"game_id": game.pk, "upload_id": str(session.id), "task_id": f"upload_{session.id}"},
             actions=[{"label": "Annotate", "action": "open_url", "payload": {"url": f"/games/{game.pk}/"}}],
         )
