@@ -331,6 +331,14 @@ def test_on_a_phone_a_clips_start_is_dragged_by_touch(phone_page, alice, ready_g
         touch_drag(page, (edge["x"] + edge["width"] / 2, y), (box["x"] + box["width"] * 2 / 6, y))
         wait_for(lambda: abs(Clip.objects.get(pk=clip.pk).start_time - 2) < 0.15, message="the touched start")
         assert Clip.objects.get(pk=clip.pk).end_time == 5
+        # A double tap on an empty part of the timeline adds a clip ending there (at 5.7 s of 6).
+        x = box["x"] + box["width"] * 5.7 / 6
+        page.touchscreen.tap(x, y)
+        page.wait_for_timeout(80)
+        page.touchscreen.tap(x, y)
+        expect(page.locator("#clip-list .clip-item")).to_have_count(2)
+        added = Clip.objects.exclude(pk=clip.pk).get(game=game)
+        assert added.end_time == pytest.approx(5.7, abs=0.1)
         page.screenshot(path=os.path.join(SCREENSHOTS, "annotate-touch-390.png"), full_page=True)
 
 
