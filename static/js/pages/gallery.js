@@ -36,7 +36,7 @@ function filterBar(form, params) {
     value: String(r.value), label: index === 0 ? `Has a ${r.word} clip` : `${r.word} or better`,
   }));
   form.replaceChildren(
-    field("Project", el("input", { type: "search", name: "q", placeholder: "Search by name", autocomplete: "off" })),
+    field("Project", el("input", { type: "search", name: "q", placeholder: "Name", autocomplete: "off" })),
     field("Shape", el("select", { name: "aspect" }, options((vocabulary.aspect_ratios || []).map((a) => ({
       value: a.value, label: a.hint ? `${a.label} (${a.hint})` : a.label })), "Any shape"))),
     field("Type", el("select", { name: "type" }, options(vocabulary.gallery_types || [], "Any type"))),
