@@ -35,10 +35,10 @@ def mounted(page) -> None:
     )
 
 
-def final(project: Project, path, days_ago: int) -> FinalVideo:
+def final(project: Project, path, days_ago: int, width: int = 180, height: int = 320) -> FinalVideo:
     key = store_file(path, f"exports/{project.owner_id}/{project.pk}/{path.stem}-{time.monotonic_ns()}.mp4")
     video = record_final_video(
-        project, file_key=key, size=path.stat().st_size, duration=2.0, width=180, height=320, fps=25.0
+        project, file_key=key, size=path.stat().st_size, duration=2.0, width=width, height=height, fps=25.0
     )
     FinalVideo.objects.filter(pk=video.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
     return video
@@ -56,7 +56,7 @@ def gallery(alice, tmp_path):
     versions = [final(reel, portrait, days_ago=3 - n) for n in (1, 2, 3)]
     single = ready_project(alice, tmp_path, [2.0], aspect="16:9", name="Brilliant Goal")
     Clip.objects.filter(project_clips__project=single).update(rating=5)
-    old = final(single, make_video(tmp_path, seconds=2.0, size="320x180"), days_ago=10)
+    old = final(single, make_video(tmp_path, seconds=2.0, size="320x180"), days_ago=10, width=320, height=180)
     return {"reel": reel, "versions": versions, "single": single, "old": old, "file": portrait}
 
 
