@@ -113,7 +113,8 @@ export async function mount(root, data, shell) {
 
   const card = (video) => el("li", { class: "card gallery-item", dataset: { videoId: String(video.id), projectId: String(video.project.id) } },
     el("div", { class: "gallery-frame", style: `aspect-ratio:${video.width} / ${video.height}` },
-      el("video", { src: video.download_url, poster: video.poster_url, controls: true, preload: "metadata", playsinline: true })),
+      el("video", { src: video.download_url, poster: video.poster_url, controls: true, preload: "metadata", playsinline: true,
+        "aria-label": `${video.project.name} v${video.version}` })),
     el("div", { class: "gallery-body" },
       el("h2", { class: "gallery-title" }, el("a", { href: `/projects/${video.project.id}/overlay/` }, video.project.name)),
       el("p", { class: "muted small" },
