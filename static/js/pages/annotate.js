@@ -656,9 +656,10 @@ export async function mount(root, data, shell) {
 
   // --- opening at a moment (/games/<id>/?t=<seconds>&clip=<id>) -----------------------------
   const params = new URLSearchParams(window.location.search);
+  let clipsRead = false;
   let requested = { time: params.has("t") ? Number(params.get("t")) : null, clip: Number(params.get("clip")) || null };
   const openAtRequestedMoment = () => {
-    if (!requested || video.readyState < 1) return;
+    if (!requested || video.readyState < 1 || !clipsRead) return; // both the video and the clips
     const { time, clip } = requested;
     requested = null;
     if (clip && clips.some((c) => c.id === clip)) select(clip);
@@ -860,6 +861,7 @@ export async function mount(root, data, shell) {
   const running = runningUpload();
   if (running) showUpload(running);
   await reload();
+  clipsRead = true;
   drawPlayhead();
   drawFilmstrip();
   openAtRequestedMoment();
