@@ -116,6 +116,7 @@ export class Upload extends EventTarget {
     this.samples = [];
     this.speed = 0;
     this.error = "";
+    this.retryable = true;
     this.note = "";
     this.plan = null;
     this.game = null;
@@ -266,6 +267,7 @@ export class Upload extends EventTarget {
       } else {
         this.state = "failed";
         this.error = error.message || String(error);
+        this.retryable = retryable(error); // a refusal (not a video, too big) fails the same way again
         if (this.shell) {
           this.shell.status.uploadEnded(this.taskId);
           // Named by the task, so the server's "failed" notification (when it ended the

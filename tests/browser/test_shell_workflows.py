@@ -291,6 +291,39 @@ def test_pausing_mid_part_and_resuming_never_moves_progress_back(sized, size, al
     assert game.video_status == "ready"
 
 
+def test_a_file_that_is_not_a_video_is_refused_with_one_toast(sized, size, alice, tmp_path):
+    page, (width, _) = sized, size
+    game = Game.objects.create(owner=alice, opponent_name="Hornets")
+    fake = tmp_path / "holiday.mp4"
+    fake.write_bytes(b"these are not the frames you are looking for\n" * 200)
+    page.add_init_script(RECORD_SHELL)
+    with web_process() as url:
+        log_in(page, url, "alice", PASSWORD)
+        page.goto(f"{url}/games/new/?game={game.pk}")
+        mounted(page, "game-new")
+        connected(page)
+
+        page.set_input_files("#video-file", str(fake))
+        page.click("#submit-game")
+
+        # then: the form says why, once; one toast (the server's failure and this tab's are one event)
+        panel = page.locator("#upload-panel")
+        expect(panel).to_have_attribute("data-state", "failed", timeout=30_000)
+        expect(page.locator("#upload-error")).to_contain_text("not a video")
+        expect(page.locator("#submit-game")).to_be_enabled()
+        expect(page.locator("#upload-resume")).to_be_hidden()  # the same file would fail the same way
+        expect(page.locator("#annotate-link")).to_be_hidden()
+        page.wait_for_timeout(1500)  # the server's notification arrives too
+        toasts = page.evaluate("window.__toasts")
+        assert len(toasts) >= 1
+        expect(page.locator("#toasts .toast")).to_have_count(1)
+        expect(page.locator("#toasts .toast.error")).to_contain_text("holiday.mp4")
+        screenshots(page, f"shell-upload-refused-{width}", sizes=[size])
+    game.refresh_from_db()
+    assert (game.video_status, game.video_key) == ("invalid", "")
+    assert game.uploads.get().status == "failed"
+
+
 # --- workflow 2: replacing a game's video cuts its clips again -------------------------------------
 
 

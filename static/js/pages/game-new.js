@@ -114,10 +114,11 @@ export async function mount(root, data, shell) {
     $("#upload-state").textContent = upload.state === "failed" ? "Stopped" : upload.describe();
     $("#upload-error").textContent = upload.state === "failed" || upload.error ? upload.error : "";
     $("#upload-pause").hidden = !upload.active || upload.state === "finishing";
-    $("#upload-resume").hidden = !(upload.state === "paused" || upload.state === "failed");
+    $("#upload-resume").hidden = !(upload.state === "paused" || (upload.state === "failed" && upload.retryable));
     $("#upload-resume").textContent = upload.state === "failed" ? "Try again" : "Resume";
     $("#upload-cancel").hidden = upload.finished;
     const link = $("#annotate-link");
+    link.hidden = upload.state === "failed" || upload.state === "cancelled";
     link.href = `/games/${upload.gameId}/`;
     link.classList.toggle("ready", upload.state === "done");
     link.textContent = upload.state === "done" ? "Annotate this game" : "Annotate while it uploads";
@@ -137,6 +138,7 @@ export async function mount(root, data, shell) {
     $("#upload-resume").textContent = "Choose the file…";
     $("#upload-cancel").hidden = false;
     const link = $("#annotate-link");
+    link.hidden = false;
     link.href = `/games/${game.id}/`;
     link.classList.remove("ready");
     link.textContent = "Open the annotate page";
