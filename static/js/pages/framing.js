@@ -166,7 +166,7 @@ export async function mount(root, data, shell) {
   const trackIn = button("track-zoom-in", "+", { class: "button icon-button", "aria-label": "Zoom the timeline in" });
   const trackZoomLabel = el("span", { class: "zoom-label", text: "1×" });
   const filmstrip = el("div", { class: "framing-filmstrip", hidden: true });
-  const trackHint = el("p", { class: "hint muted", text: "◆ keyframes (drag to move) · ▮ trim handles (drag to trim) · click to seek" });
+  const trackHint = el("p", { class: "hint muted", text: "◆ keyframes (drag to move) · ▮ trim handles (drag to trim) · click to seek · keys: Space plays, ← → one frame, Delete removes the selected keyframe" });
   const timelineRow = el(
     "div",
     { class: "timeline-row" },
