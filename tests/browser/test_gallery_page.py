@@ -117,11 +117,18 @@ def test_the_gallery_shows_latest_versions_filters_and_downloads_under_the_proje
         no_sideways_scroll(page)
         screenshots(page, f"gallery-older-{viewport}", sizes=[(width, height)])
 
-        # filters narrow it: a name, a shape, a type, a rating, dates (the address keeps them)
+        # filters narrow it: a name, a shape, a type, a rating, dates (the address keeps them);
+        # on a phone they are folded away under "Filters" until opened
+        panel = page.locator("#gallery-filter-panel")
+        if viewport == "phone":
+            expect(page.locator("input[name=q]")).to_be_hidden()
+            panel.locator("summary").click()
+        expect(page.locator("input[name=q]")).to_be_visible()
         page.fill("input[name=q]", "goal")
         expect(cards(page)).to_have_count(1)
         expect(cards(page)).to_contain_text("Brilliant Goal")
         page.wait_for_function("location.search === '?q=goal'")
+        expect(panel.locator("summary")).to_have_text("Filters (1)")
         page.fill("input[name=q]", "")
         expect(cards(page)).to_have_count(2)
         for name, value, only in (("aspect", "16:9", "Brilliant Goal"), ("type", "reel", "Rovers reel"),

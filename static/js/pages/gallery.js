@@ -163,14 +163,21 @@ export async function mount(root, data, shell) {
   };
 
   filterBar(form, params);
+  // On a phone the filters fold away (the videos come first) unless some are set.
+  const panel = root.querySelector("#gallery-filter-panel");
+  const panelLabel = panel.querySelector("summary");
+  const active = () => FILTERS.filter((name) => form.elements[name].value).length;
+  const labelPanel = () => { panelLabel.textContent = active() ? `Filters (${active()})` : "Filters"; };
+  panel.open = !window.matchMedia("(max-width: 600px)").matches || active() > 0;
+  labelPanel();
   let typing = null;
-  const changed = () => { clearTimeout(typing); typing = setTimeout(load, 250); };
+  const changed = () => { labelPanel(); clearTimeout(typing); typing = setTimeout(load, 250); };
   form.addEventListener("input", changed); // selects and date fields send input events too
   form.addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(typing); load(); });
   form.addEventListener("reset", () => {
     for (const name of SOURCES) params.delete(name);
     clearTimeout(typing);
-    setTimeout(load, 0); // once the form holds its cleared values
+    setTimeout(() => { labelPanel(); load(); }, 0); // once the form holds its cleared values
   });
   more.addEventListener("click", async () => {
     if (!next) return;
