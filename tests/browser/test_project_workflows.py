@@ -202,6 +202,14 @@ def test_a_project_is_made_then_changed_on_its_own_page_and_deleted(browser, ali
         no_sideways_scroll(page)
         screenshots(page, f"project-edit-{size}", sizes=[(width, height)])
 
+        # a clip's moment in its game is one click away
+        rows.nth(0).locator("a.in-game").click()
+        # (opening at ?t=&clip= is tested with a real video in test_annotate_workflows)
+        page.wait_for_url(f"{url}/games/{home_game.pk}/?t={first.start_time:g}&clip={first.pk}")
+        mounted(page, "annotate")
+        page.goto(f"{url}/projects/{project.pk}/edit/")
+        mounted(page, "project-edit")
+
         # delete in two steps
         page.click("#delete-project")
         expect(page.locator("#delete-project")).to_have_text("Really delete?")

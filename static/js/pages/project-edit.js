@@ -47,6 +47,10 @@ export async function mount(root, data, shell) {
         "span",
         { class: "row-actions" },
         el("a", { class: "button small", href: `/projects/${state.project.id}/?clip=${pc.id}`, text: "Frame" }),
+        el("a", {
+          class: "button small in-game", href: `/games/${pc.clip.game}/?t=${pc.clip.start_time}&clip=${pc.clip.id}`,
+          title: "Open this moment in its game", text: "In game",
+        }), // prettier-ignore
         el("button", {
           type: "button", class: "button small icon-button move-up", "aria-label": `Move ${pc.clip.name} up`,
           disabled: index === 0, onclick: () => move(index, index - 1),
