@@ -33,6 +33,7 @@ def vocabulary() -> dict:
     from exports.render import effects, segments
     from games.models import Clip
     from games.tags import POSITIONS, RATING_ADJECTIVES, RATING_COLOURS, RATING_SYMBOLS
+    from videoeditor.pagination import Pagination
 
     return {
         "speeds": list(edits.SPEEDS),
@@ -85,6 +86,7 @@ def vocabulary() -> dict:
             "transition_max_seconds": edits.TRANSITION_SECONDS[1],
             "min_segment_seconds": segments.MIN_SEGMENT_SECONDS,
             "upload_single_max_bytes": settings.UPLOAD_SINGLE_MAX_BYTES,
+            "page_size_max": Pagination.max_limit,
         },
     }
 

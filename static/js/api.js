@@ -1,3 +1,5 @@
+import { vocabulary } from "./vocabulary.js";
+
 // fetch() for our REST API: session cookie, CSRF header, JSON both ways, and
 // errors as sentences a person can read.
 
@@ -27,4 +29,16 @@ export async function api(method, path, body) {
     throw error;
   }
   return data;
+}
+
+/** Every item of a paged list, fetched in the largest pages the server allows. */
+export async function allPages(path) {
+  const items = [];
+  let next = `${path}${path.includes("?") ? "&" : "?"}limit=${vocabulary.limits.page_size_max}`;
+  while (next) {
+    const page = await api("GET", next);
+    items.push(...page.results);
+    next = page.next ? new URL(page.next, window.location.href).pathname + new URL(page.next, window.location.href).search : null;
+  }
+  return items;
 }

@@ -5,6 +5,7 @@
 // shape and who made them (the choices come from the server's vocabulary), and
 // their groups fold away (remembered in this browser).
 
+import { allPages } from "../api.js";
 import { el, clock, dateLabel } from "../ui.js";
 import { vocabulary, rating, ratingLabel } from "../vocabulary.js";
 import { aspectStyle } from "../aspect-choices.js";
@@ -270,17 +271,6 @@ export async function mount(root, data, shell) {
     renderContinue();
   };
 
-  const all = async (path) => {
-    const items = [];
-    let next = path;
-    while (next) {
-      const page = await api("GET", next);
-      items.push(...page.results);
-      next = page.next ? new URL(page.next).pathname + new URL(page.next).search : null;
-    }
-    return items;
-  };
-
   let loading = null;
   let again = false;
   const load = async () => {
@@ -290,7 +280,7 @@ export async function mount(root, data, shell) {
     }
     loading = (async () => {
       try {
-        [state.games, state.projects] = await Promise.all([all("/api/games?limit=200"), all("/api/projects?limit=200")]);
+        [state.games, state.projects] = await Promise.all([allPages("/api/games"), allPages("/api/projects")]);
         render();
       } catch (error) {
         shell.notificationCenter.say("error", "Could not load your games and projects", error.message);

@@ -4,6 +4,7 @@
 // (the crops start again: a warning to confirm) and delete it in two steps.
 // Every change goes straight to the API; the page then shows what it answered.
 
+import { allPages } from "../api.js";
 import { el } from "../ui.js";
 import { vocabulary } from "../vocabulary.js";
 import { aspectChoices } from "../aspect-choices.js";
@@ -12,8 +13,7 @@ import { clipFilters, clipSummary, matchingClips, ratingDot } from "../clip-pick
 export async function mount(root, data, shell) {
   const host = root.querySelector("#project-edit");
   const base = `/api/projects/${data.project_id}`;
-  const [first, gamesPage] = await Promise.all([shell.api("GET", base), shell.api("GET", "/api/games?limit=200")]);
-  const games = gamesPage.results || gamesPage;
+  const [first, games] = await Promise.all([shell.api("GET", base), allPages("/api/games")]);
   const gameNames = Object.fromEntries(games.map((g) => [g.id, g.display_name]));
   const state = { project: first, candidates: [], picked: new Set(), request: 0 };
   const cleanups = [];

@@ -2,6 +2,7 @@
 // total duration, a checklist of the matching clips, aspect ratio and name; and
 // which projects the 5-star rule made by itself.
 
+import { allPages } from "../api.js";
 import { el, length } from "../ui.js";
 import { vocabulary } from "../vocabulary.js";
 import { clipFilters, clipSummary, matchingClips, ratingDot } from "../clip-picker.js";
@@ -9,11 +10,7 @@ import { aspectChoices } from "../aspect-choices.js";
 
 export async function mount(root, data, shell) {
   const host = root.querySelector("#project-new");
-  const [gamesPage, projectsPage] = await Promise.all([
-    shell.api("GET", "/api/games?limit=200"),
-    shell.api("GET", "/api/projects?limit=200"),
-  ]);
-  const games = gamesPage.results || gamesPage;
+  const [games, projects] = await Promise.all([allPages("/api/games"), allPages("/api/projects")]);
   const gameNames = Object.fromEntries(games.map((g) => [g.id, g.display_name]));
 
   const state = {
@@ -30,7 +27,7 @@ export async function mount(root, data, shell) {
     onChange: () => schedule(),
   });
   const ratioChoices = aspectChoices({ name: "aspect_ratio", value: vocabulary.default_aspect_ratio });
-  const automatic = (projectsPage.results || projectsPage).filter((p) => p.automatic);
+  const automatic = projects.filter((p) => p.automatic);
   const autoNote = automatic.length
     ? el(
         "p",
