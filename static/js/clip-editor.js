@@ -17,7 +17,8 @@ import { derivedName } from "./names.js";
 import { clock, el, length } from "./ui.js";
 import { rating, vocabulary } from "./vocabulary.js";
 
-const round3 = (value) => Math.round(value * 1000) / 1000;
+/** A time to the millisecond, as a clip's times are kept. */
+export const round3 = (value) => Math.round(value * 1000) / 1000;
 
 /** "1:05.5", "65.5", "1:02:03" → seconds; null for anything else. */
 export function parseClock(text) {

@@ -16,14 +16,12 @@
 
 import { dragWith, timeAtX, timelineSeek } from "./editor-kit.js";
 import { mountFilmstrip } from "./filmstrip.js";
-import { ratingNodes } from "./clip-editor.js";
+import { ratingNodes, round3 } from "./clip-editor.js";
 import { clamp, clock, el } from "./ui.js";
 import { rating, vocabulary } from "./vocabulary.js";
 
 const DOUBLE_TAP_MS = 400;
 const DOUBLE_TAP_PX = 24;
-
-const round3 = (value) => Math.round(value * 1000) / 1000;
 
 export function clipTimeline(root, options, disposer) {
   const { duration, time, clips, selected, rules, name, sheet, onSeek, onSelect, onAdd, onDragTimes, onCommit, onCancel } = options;

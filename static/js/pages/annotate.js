@@ -12,7 +12,7 @@
 // (../editor-kit.js). The page keeps the clips, the selection and the save queue.
 // /games/<id>/?t=<seconds>&clip=<id> opens at that moment with that clip selected.
 
-import { clipEditor, tsvImport } from "../clip-editor.js";
+import { clipEditor, round3, tsvImport } from "../clip-editor.js";
 import { clipTimeline } from "../clip-timeline.js";
 import { bindKeys, Disposer, Transport } from "../editor-kit.js";
 import { gameDetails } from "../game-details.js";
@@ -24,8 +24,6 @@ export { parseClock } from "../clip-editor.js";
 
 const STALE = "This clip changed in another tab — reload to see the current version.";
 const SEEK_STEP = 5;
-
-const round3 = (value) => Math.round(value * 1000) / 1000;
 
 export async function mount(root, data, shell) {
   const { api } = shell;
