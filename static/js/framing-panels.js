@@ -3,18 +3,21 @@
 //   clipsPanel({ clips, index, transition, onPick, onTransition }, disposer)
 //     the project's clips to frame one by one (onPick(index)), and the transition
 //     between them (type and seconds, within the vocabulary's limits: onTransition({type, duration}))
-//   segmentsPanel({ segments, editable, onChange })
+//   segmentsPanel({ segments, time, minSegment, editable, onChange }, disposer)
 //     the clip's segments: span, speed (the vocabulary's speeds), what it plays, "Join
-//     with next"; onChange(segments) with the edit of ./segments.js
-//   keyframesPanel({ keyframes, selected, editable, onClear }, disposer)
+//     with next"; and .controls for the transport row: the speed of the segment at the
+//     playhead, "Split at playhead". onChange(segments) with the edit of ./segments.js
+//   keyframesPanel({ keyframes, selected, editable, onAdd, onDelete, onClear }, disposer)
 //     how many crop keyframes, the selected one's time, and "Clear keyframes" asked twice
-//     (onClear() once confirmed); .reset() closes the question (a clip change)
+//     (onClear() once confirmed); .controls: "Add keyframe" (onAdd), "Delete keyframe"
+//     (onDelete, the selected one, while two are left); .reset() closes the question
 
 import * as edits from "./segments.js";
 import { clamp, clock, el, length } from "./ui.js";
 import { vocabulary } from "./vocabulary.js";
 
 const button = (id, text, attrs = {}) => el("button", { type: "button", id, class: "button", text, ...attrs });
+const round = (value, places) => Math.round(value * 10 ** places) / 10 ** places;
 
 export function clipsPanel({ clips, index, transition, onPick, onTransition }, disposer) {
   const transitions = vocabulary.transitions || [];
@@ -66,10 +69,17 @@ export function clipsPanel({ clips, index, transition, onPick, onTransition }, d
   return { root, render };
 }
 
-export function segmentsPanel({ segments, editable, onChange }) {
+export function segmentsPanel({ segments, time, minSegment, editable, onChange }, disposer) {
   const speeds = vocabulary.speeds || [];
   const list = el("ol", { id: "segment-list", class: "segment-list" });
   const root = el("section", { class: "panel segments-panel" }, el("h2", { text: "Segments" }), list);
+  const speedSelect = el(
+    "select",
+    { id: "segment-speed", "aria-label": "Speed of the segment at the playhead" },
+    speeds.map((s) => el("option", { value: String(s), text: `${s}×` })),
+  );
+  const splitButton = button("split", "Split at playhead");
+  const controls = [el("label", { class: "inline-label" }, "Speed ", speedSelect), splitButton];
 
   function render() {
     const s = segments();
@@ -95,12 +105,22 @@ export function segmentsPanel({ segments, editable, onChange }) {
         );
       }),
     );
+    speedSelect.value = String(s.speeds[edits.segmentIndex(s, time())]);
+    speedSelect.disabled = !editable();
+    splitButton.disabled = !editable() || !edits.canSplit(s, round(time(), 3), minSegment);
   }
-  return { root, render };
+
+  disposer.listen(splitButton, "click", () => onChange(edits.split(segments(), round(time(), 3), minSegment)));
+  disposer.listen(speedSelect, "change", () =>
+    onChange(edits.setSpeed(segments(), edits.segmentIndex(segments(), time()), Number(speedSelect.value))),
+  );
+  return { root, controls, render };
 }
 
-export function keyframesPanel({ keyframes, selected, editable, onClear }, disposer) {
+export function keyframesPanel({ keyframes, selected, editable, onAdd, onDelete, onClear }, disposer) {
   let confirming = false;
+  const addButton = button("add-keyframe", "Add keyframe");
+  const deleteButton = button("delete-keyframe", "Delete keyframe");
   const info = el("p", { id: "keyframe-info", class: "muted" });
   const clear = button("clear-keyframes", "Clear keyframes");
   const keep = button("clear-keyframes-no", "Keep", { onclick: () => ask(false) });
@@ -127,6 +147,8 @@ export function keyframesPanel({ keyframes, selected, editable, onClear }, dispo
     info.textContent =
       `${count} keyframe${count === 1 ? "" : "s"}` +
       (chosen !== null && list[chosen] ? ` · selected at ${clock(list[chosen].time, { tenths: true })}` : " · drag the box at a moment to add one");
+    addButton.disabled = !editable();
+    deleteButton.disabled = chosen === null || count < 2 || !editable();
     clear.disabled = !editable();
     clear.hidden = confirming;
     confirm.hidden = !confirming;
@@ -138,5 +160,7 @@ export function keyframesPanel({ keyframes, selected, editable, onClear }, dispo
     (open ? keep : clear).focus();
   }
   disposer.listen(clear, "click", () => ask(true));
-  return { root, render, reset: () => (confirming = false) };
+  disposer.listen(addButton, "click", () => onAdd());
+  disposer.listen(deleteButton, "click", () => onDelete());
+  return { root, controls: [addButton, deleteButton], render, reset: () => (confirming = false) };
 }

@@ -13,7 +13,6 @@ import { Autosaver, Disposer, ExportPanel, SaveIndicator, Transport, bindKeys, s
 import { clipsPanel, keyframesPanel, segmentsPanel } from "../framing-panels.js";
 import { framingPreview } from "../framing-preview.js";
 import { framingTimeline } from "../framing-timeline.js";
-import * as edits from "../segments.js";
 import { keyframeAt, upsertKeyframe } from "../timeline.js";
 import { clamp, clock, el } from "../ui.js";
 import { vocabulary } from "../vocabulary.js";
@@ -40,7 +39,6 @@ export async function mount(root, data, shell) {
   );
   const aspect = aspectValue(project.aspect_ratio);
   const minSegment = (vocabulary.limits || {}).min_segment_seconds;
-  const speeds = vocabulary.speeds || [];
 
   const disposer = new Disposer();
   const state = {
@@ -100,12 +98,7 @@ export async function mount(root, data, shell) {
 
   // --- the pieces -----------------------------------------------------------------------
   const video = el("video", { class: "source-video", playsinline: true, preload: "auto" });
-  const transport = new Transport(video, {
-    fps,
-    offset: () => current().clip.start_time,
-    segments: () => current().segments,
-    duration,
-  });
+  const transport = new Transport(video, { fps, duration, offset: () => current().clip.start_time, segments: () => current().segments });
   disposer.add(() => transport.destroy());
   const seek = (time) => transport.seek(time); // its "time" event redraws
 
@@ -113,12 +106,9 @@ export async function mount(root, data, shell) {
   const stage = cropStage(
     video,
     {
-      source,
-      aspect,
-      boxAt,
+      source, aspect, boxAt, editable,
       time: () => transport.time,
       onKeyframe: () => keyframeAt(current().crop_keyframes, transport.time, halfFrame()) >= 0,
-      editable,
       onGrab: () => transport.pause(),
       onCommit: (rect) => commitRect(rect),
       onDraw: () => preview.draw(),
@@ -127,14 +117,9 @@ export async function mount(root, data, shell) {
   );
   const timeline = framingTimeline(
     {
-      clip: current,
-      game,
+      clip: current, game, duration, fps, minSegment, editable,
       time: () => transport.time,
-      duration,
-      fps,
-      minSegment,
       selected: () => state.selected,
-      editable,
       onGrab: () => transport.pause(),
       onSelect: (index) => (state.selected = index),
       onSeek: seek,
@@ -162,16 +147,20 @@ export async function mount(root, data, shell) {
     },
     disposer,
   );
-  const segmentsSide = segmentsPanel({ segments: () => current().segments, editable, onChange: (segments) => editSegments(segments) });
+  const segmentsSide = segmentsPanel(
+    { segments: () => current().segments, time: () => transport.time, minSegment, editable, onChange: (segments) => editSegments(segments) },
+    disposer,
+  );
   const keyframesSide = keyframesPanel(
     {
       keyframes: () => current().crop_keyframes,
       selected: () => state.selected,
       editable,
+      onAdd: () => commitRect(boxAt(transport.time)),
+      onDelete: () => deleteSelected(),
       onClear: () => {
-        const { width: W, height: H } = source();
         state.selected = null;
-        editClip({ crop_keyframes: defaultCrop(W, H, project.aspect_ratio) });
+        editClip({ crop_keyframes: defaultCrop(source().width, source().height, project.aspect_ratio) });
       },
     },
     disposer,
@@ -184,19 +173,11 @@ export async function mount(root, data, shell) {
   const forwardButton = button("frame-forward", "▶❘", { class: "button icon-button", "aria-label": "One frame forward" });
   const muteButton = button("mute", "Sound on", { "aria-pressed": "false", title: "Mute or unmute the sound" });
   const timeLabel = el("span", { id: "time-label", class: "time-label", text: "0:00.0" });
-  const splitButton = button("split", "Split at playhead");
-  const keyButton = button("add-keyframe", "Add keyframe");
-  const deleteButton = button("delete-keyframe", "Delete keyframe");
-  const speedSelect = el(
-    "select",
-    { id: "segment-speed", "aria-label": "Speed of the segment at the playhead" },
-    speeds.map((s) => el("option", { value: String(s), text: `${s}×` })),
-  );
   const controls = el(
     "div",
     { class: "transport framing-transport" },
     el("div", { class: "transport-group" }, backButton, playButton, forwardButton, timeLabel, muteButton, stage.zoomControls),
-    el("div", { class: "transport-group" }, el("label", { class: "inline-label" }, "Speed ", speedSelect), splitButton, keyButton, deleteButton),
+    el("div", { class: "transport-group" }, segmentsSide.controls, keyframesSide.controls),
   );
   const fpsNote = el("p", { class: "hint muted", hidden: true, text: "This game's frame rate is not known yet, so frame steps are off." });
 
@@ -241,18 +222,6 @@ export async function mount(root, data, shell) {
   host.removeAttribute("aria-busy");
 
   // --- drawing ------------------------------------------------------------------------
-  function renderSide() {
-    const pc = current();
-    const s = pc.segments;
-    keyframesSide.render();
-    segmentsSide.render();
-    deleteButton.disabled = state.selected === null || pc.crop_keyframes.length < 2 || state.stale;
-    speedSelect.value = String(s.speeds[edits.segmentIndex(s, transport.time)]);
-    speedSelect.disabled = state.stale;
-    splitButton.disabled = state.stale || !edits.canSplit(s, round(transport.time, 3), minSegment);
-    keyButton.disabled = state.stale;
-  }
-
   function renderOverlayLink() {
     if (project.has_working_video) {
       overlayLink.href = `/projects/${projectId}/overlay/`;
@@ -278,7 +247,8 @@ export async function mount(root, data, shell) {
   function render() {
     stage.render();
     timeline.render();
-    renderSide();
+    segmentsSide.render();
+    keyframesSide.render();
     renderTime();
   }
 
@@ -365,12 +335,6 @@ export async function mount(root, data, shell) {
     transport.muted = !transport.muted;
     renderTime();
   });
-  disposer.listen(splitButton, "click", () => editSegments(edits.split(current().segments, round(transport.time, 3), minSegment)));
-  disposer.listen(deleteButton, "click", deleteSelected);
-  disposer.listen(keyButton, "click", () => commitRect(boxAt(transport.time)));
-  disposer.listen(speedSelect, "change", () =>
-    editSegments(edits.setSpeed(current().segments, edits.segmentIndex(current().segments, transport.time), Number(speedSelect.value))),
-  );
 
   disposer.add(
     bindKeys(document, {
