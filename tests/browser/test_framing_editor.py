@@ -52,6 +52,13 @@ def open_editor(page, url: str, project) -> None:
     try:
         page.wait_for_selector("main#page[data-page=framing][data-mounted=true]")
         expect(page.locator("#crop-box")).to_be_visible()
+        # the timeline redraws once the video's length is known: wait for that,
+        # so a test never grabs a handle that is about to be replaced
+        page.wait_for_function(
+            "(() => { const v = document.querySelector('video.source-video');"
+            " return !v || v.readyState >= 1 || !!v.error; })()"
+        )
+        page.wait_for_timeout(100)
     except Exception as error:
         raise AssertionError(f"the framing editor did not start: {problems}") from error
     assert not problems, problems
