@@ -24,14 +24,21 @@ re-encode.
 
 from __future__ import annotations
 
+import logging
 import math
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import av
 from django.conf import settings
+
+from games.probe import NotAVideo, probe
+
+log = logging.getLogger(__name__)
 
 # Copy only when the file would start at most this long before the marked start.
 MAX_LEAD_IN = 0.5
@@ -161,3 +168,36 @@ def first_frame_time(path: Path) -> float:
             if frame.time is not None:
                 return max(0.0, frame.time - origin)
     return 0.0
+
+
+def cut_file(
+    source: str,
+    start: float,
+    end: float,
+    target: Path,
+    folder: Path,
+    on_progress: Callable[[float, float], None],
+) -> float:
+    """Write `start`..`end` of the game video `source` to `target` (a copy from the
+    keyframe before it when that is close, else a re-encode; a copy FFmpeg cannot
+    write falls back to a re-encode), calling on_progress(duration, seconds written).
+    Returns the file's lead-in: where the marked start lies in the file."""
+    cut = plan_cut(source, start, end)
+    report = partial(on_progress, cut.duration)
+    try:
+        run_ffmpeg(ffmpeg_command(source, cut, target), folder, report)
+    except ExtractionError:
+        if not cut.copy:
+            raise
+        log.warning("Stream copy of %.3f-%.3f s failed; re-encoding it", start, end, exc_info=True)
+        cut = reencode_cut(start, end)
+        run_ffmpeg(ffmpeg_command(source, cut, target), folder, report)
+    try:
+        probe(str(target))
+        first_frame = first_frame_time(target)
+    except NotAVideo as exc:
+        raise ExtractionError(f"The cut clip came out unreadable: {exc}") from None
+    except av.error.FFmpegError as exc:
+        raise ExtractionError(f"The cut clip came out unreadable ({exc.strerror}).") from None
+    report(cut.duration)  # the final 100 % always goes out
+    return cut.lead_in + first_frame if cut.copy else 0.0

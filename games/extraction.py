@@ -36,7 +36,6 @@ import uuid
 from functools import partial
 from pathlib import Path
 
-import av
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -45,18 +44,10 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from games.cutting import (
-    ExtractionError,
-    ffmpeg_command,
-    first_frame_time,
-    plan_cut,
-    reencode_cut,
-    run_ffmpeg,
-)
+from games.cutting import ExtractionError, cut_file
 from games.models import Clip, ExtractionEvent, ExtractionStatus
 from games.objects import object_store
 from games.pictures import clip_source, request_pictures
-from games.probe import NotAVideo, probe
 from notifications.models import NotificationType
 from notifications.service import notify, send_progress
 from videoeditor.liveness import Heartbeat, worker_id
@@ -297,25 +288,8 @@ def _cut(clip: Clip, target: Path, folder: Path, heart: Heartbeat, stop: StopSig
     if store.size(game.video_key) is None:
         raise ExtractionError("The game's video is missing from storage, so this clip cannot be cut.")
     source = store.read_location(game.video_key)
-    cut = plan_cut(source, clip.start_time, clip.end_time)
-    report = partial(_report_progress, clip, heart, stop, cut.duration)
-    try:
-        run_ffmpeg(ffmpeg_command(source, cut, target), folder, report)
-    except ExtractionError:
-        if not cut.copy:
-            raise
-        log.warning("Stream copy of clip %s failed; re-encoding it", clip.pk, exc_info=True)
-        cut = reencode_cut(clip.start_time, clip.end_time)
-        run_ffmpeg(ffmpeg_command(source, cut, target), folder, report)
-    try:
-        probe(str(target))
-        first_frame = first_frame_time(target)
-    except NotAVideo as exc:
-        raise ExtractionError(f"The cut clip came out unreadable: {exc}") from None
-    except av.error.FFmpegError as exc:
-        raise ExtractionError(f"The cut clip came out unreadable ({exc.strerror}).") from None
-    report(cut.duration)  # the final 100 % always goes out
-    return cut.lead_in + first_frame if cut.copy else 0.0
+    report = partial(_report_progress, clip, heart, stop)
+    return cut_file(source, clip.start_time, clip.end_time, target, folder, report)
 
 
 def _store(clip: Clip, path: Path) -> str:

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from games import extraction
+from games import cutting, extraction
 from games.extraction import extract_clip, invalidate_file, request_extraction
 from games.models import Clip, ExtractionStatus, Game
 from games.objects import object_store
@@ -133,8 +133,8 @@ def test_a_start_just_after_a_keyframe_is_stream_copied_from_that_keyframe(
     game = with_video(short_gop)
     clip = claimed(game, 2.2, 5.2)
     sources = []
-    command = extraction.ffmpeg_command
-    monkeypatch.setattr(extraction, "ffmpeg_command", lambda s, *a: sources.append(s) or command(s, *a))
+    command = cutting.ffmpeg_command
+    monkeypatch.setattr(cutting, "ffmpeg_command", lambda s, *a: sources.append(s) or command(s, *a))
 
     # when
     key = extract_clip(clip.pk, 2.2, 5.2)
@@ -350,10 +350,10 @@ def test_a_game_video_that_cannot_be_read_fails_the_clip_with_a_sentence(game, v
 def test_a_cut_ffmpeg_cannot_finish_leaves_nothing_behind(with_video, short_gop, monkeypatch, progress):
     game = with_video(short_gop)
     clip = claimed(game, 2.2, 5.2)
-    command = extraction.ffmpeg_command
+    command = cutting.ffmpeg_command
     # An output format ffmpeg does not know: the copy fails, and so does the re-encode after it.
     monkeypatch.setattr(
-        extraction, "ffmpeg_command", lambda *a: [*command(*a)[:-1], "-f", "nope", command(*a)[-1]]
+        cutting, "ffmpeg_command", lambda *a: [*command(*a)[:-1], "-f", "nope", command(*a)[-1]]
     )
 
     assert extract_clip(clip.pk, 2.2, 5.2) is None
