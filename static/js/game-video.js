@@ -7,6 +7,7 @@
 //   const player = gameVideo(root, { shell, gameId, game(), transport, singleMaxBytes }, disposer)
 //   player.load(): shows what plays now; player.start(): load, and the progress of a running upload;
 //   player.local(): whether the file uploading in this tab is what plays; player.toggleFullscreen()
+//   player.gone(sentence): the game was deleted elsewhere: stop the video and say so (for good)
 
 import { bytes, el } from "./ui.js";
 import { onUploadChange, startUpload, uploadOf } from "./upload.js";
@@ -23,6 +24,7 @@ export function gameVideo(root, { shell, gameId, game, transport, singleMaxBytes
   const video = $("#video");
   const playerError = $("#player-error");
   let local = null; // {file, url} while this tab's upload of the video runs
+  let deleted = false; // the game was deleted elsewhere: its file is gone, and its errors say nothing new
   disposer.add(() => local && URL.revokeObjectURL(local.url));
 
   const runningUpload = () => {
@@ -31,6 +33,7 @@ export function gameVideo(root, { shell, gameId, game, transport, singleMaxBytes
   };
 
   function load() {
+    if (deleted) return;
     const missing = $("#video-missing");
     const upload = runningUpload();
     const current = game();
@@ -75,7 +78,7 @@ export function gameVideo(root, { shell, gameId, game, transport, singleMaxBytes
     $("#replace-label").textContent = current.video.status === "none" && !upload ? "Upload video" : "Replace video";
   }
   disposer.listen(video, "error", () => {
-    if (!video.getAttribute("src")) return;
+    if (deleted || !video.getAttribute("src")) return;
     const { codec } = game().video;
     playerError.textContent = "This browser cannot play the video" + (codec ? ` (${codec}).` : ".");
   });
@@ -156,6 +159,13 @@ export function gameVideo(root, { shell, gameId, game, transport, singleMaxBytes
 
   return {
     load,
+    gone(...sentence) {
+      deleted = true;
+      transport.pause();
+      video.removeAttribute("src");
+      video.load();
+      playerError.replaceChildren(...sentence);
+    },
     start() {
       load();
       const running = runningUpload();

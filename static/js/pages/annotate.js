@@ -274,10 +274,7 @@ export async function mount(root, data, shell) {
     shell.notifications.subscribe("changed", (message) => {
       if (message.resource !== "game" || Number(message.id) !== gameId) return;
       if (message.action !== "deleted") refreshGame();
-      else if (!details.leaving) {
-        transport.pause();
-        playerError.replaceChildren("This game was deleted in another tab or on another device. ", el("a", { href: "/", text: "Go home" }));
-      }
+      else if (!details.leaving) player.gone("This game was deleted in another tab or on another device. ", el("a", { href: "/", text: "Go home" }));
     }),
   );
   bag.subscribe(
