@@ -29,6 +29,13 @@ class ProjectMode(models.TextChoices):
     OVERLAY = "overlay", "Overlay"
 
 
+class SlowMotion(models.TextChoices):
+    """How a segment slower than 1x gets its extra frames."""
+
+    SMOOTH = "smooth", "Smooth (in-between frames)"
+    REPEAT = "repeat", "Repeat frames"
+
+
 def default_transition() -> dict:
     return {"type": "cut", "duration": 0.5}
 
@@ -38,6 +45,7 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     aspect_ratio = models.CharField(max_length=8, choices=AspectRatio.choices, default=AspectRatio.PORTRAIT)
     transition = models.JSONField(default=default_transition)
+    slow_motion = models.CharField(max_length=8, choices=SlowMotion.choices, default=SlowMotion.SMOOTH)
     mode = models.CharField(max_length=16, choices=ProjectMode.choices, default=ProjectMode.FRAMING)
     # The clip whose 5-star rating made this project (the rule that makes and unmakes it).
     auto_for_clip = models.OneToOneField(

@@ -178,6 +178,8 @@ def update_project(project: Project, version: int, changes: dict[str, Any]) -> P
         values["name"] = str(changes["name"]).strip()[:200]
     if "transition" in changes:
         values["transition"] = edits.clean_transition(changes["transition"])
+    if "slow_motion" in changes:
+        values["slow_motion"] = changes["slow_motion"]
     if "mode" in changes:
         values["mode"] = changes["mode"]
     aspect = changes.get("aspect_ratio")

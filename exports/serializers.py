@@ -17,6 +17,7 @@ from exports.models import (
     Project,
     ProjectClip,
     ProjectMode,
+    SlowMotion,
 )
 from exports.projects import card_clips, group_label, project_status
 from games.serializers import ClipSerializer, with_pictures
@@ -107,10 +108,10 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "name", "aspect_ratio", "transition", "mode", "clip_count", "clips_by_status", "edited",
-            "exported", "has_working_video", "has_final_video", "working_video", "final_video", "games",
-            "group_label", "automatic", "status", "clip_ids", "stages", "poster_url", "last_opened_at",
-            "version", "created_at", "framing_changed_since_export",
+            "id", "name", "aspect_ratio", "transition", "slow_motion", "mode", "clip_count",
+            "clips_by_status", "edited", "exported", "has_working_video", "has_final_video", "working_video",
+            "final_video", "games", "group_label", "automatic", "status", "clip_ids", "stages", "poster_url",
+            "last_opened_at", "version", "created_at", "framing_changed_since_export",
         ]  # fmt: skip
         read_only_fields = fields
         list_serializer_class = page_of(
@@ -201,6 +202,11 @@ class ProjectDetailSerializer(ProjectSerializer):
         read_only_fields = fields
 
 
+def _either(values: list[str]) -> str:
+    """'"smooth" or "repeat"': the choices a refusal names."""
+    return " or ".join(f'"{value}"' for value in values)
+
+
 class ProjectChangeSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
     # blank reaches projects.update_project, which says a project needs a name
@@ -212,6 +218,12 @@ class ProjectChangeSerializer(serializers.Serializer):
     )
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, required=False)
     transition = serializers.DictField(required=False)
+    slow_motion = serializers.ChoiceField(
+        choices=SlowMotion.choices,
+        required=False,
+        help_text="how slow segments (speed below 1) get their extra frames",
+        error_messages={"invalid_choice": f'Slow motion is {_either(SlowMotion.values)}, not "{{input}}".'},
+    )
     mode = serializers.ChoiceField(choices=ProjectMode.choices, required=False)
 
 

@@ -79,6 +79,8 @@ _vocabulary = inline_serializer(
         "default_transition": inline_serializer(
             "DefaultTransition", {"type": serializers.CharField(), "duration": serializers.FloatField()}
         ),
+        "slow_motion": _choices("SlowMotionChoice", hint=serializers.CharField()),
+        "default_slow_motion": serializers.CharField(),
         "effects": _choices("EffectChoice"),
         "highlight": inline_serializer(
             "HighlightDefaults",
@@ -134,8 +136,8 @@ _vocabulary = inline_serializer(
 
 
 class VocabularyView(APIView):
-    """The facts the server owns that pages use (speeds, transitions, effects and
-    their defaults, rating words/symbols/colours, tags, aspect ratios, export
+    """The facts the server owns that pages use (speeds, slow motion, transitions,
+    effects and their defaults, rating words/symbols/colours, tags, aspect ratios, export
     qualities, limits): the same object base.html renders as #vocabulary."""
 
     @extend_schema(responses=_vocabulary, tags=["system"])

@@ -1,6 +1,6 @@
-"""The facts the server owns that pages need (speeds, transitions, effects and
-their defaults, rating words, symbols and colours, tags, aspect ratios, export
-qualities, limits), gathered from the Python constants where they live. base.html
+"""The facts the server owns that pages need (speeds, slow motion, transitions,
+effects and their defaults, rating words, symbols and colours, tags, aspect
+ratios, export qualities, limits), gathered from the Python constants where they live. base.html
 renders it on every page (videoeditor.context_processors.shell) and
 GET /api/vocabulary serves it; static/js/vocabulary.js reads it. JavaScript never
 writes these values itself (tests/test_js_constants.py greps for them)."""
@@ -21,6 +21,11 @@ FIXTURE = Path(__file__).with_name("vocabulary_fixture.json")
 # transition or quality without a label fails here, not on a page.
 TRANSITION_LABELS = {"cut": "Cut", "fade": "Fade through black", "dissolve": "Dissolve"}
 QUALITY_LABELS = {"fast": "Fast", "quality": "Best"}
+# What each way of slowing a segment looks like, said under the page's choice.
+SLOW_MOTION_HINTS = {
+    "smooth": "New in-between frames keep slowed motion fluid; exports take longer.",
+    "repeat": "Each frame is held longer: a quicker export, but slowed motion judders.",
+}
 _HINTED = re.compile(r"^(?P<label>.*?)\s*\((?P<hint>[^)]*)\)$")
 
 
@@ -28,7 +33,7 @@ def vocabulary() -> dict:
     """Built on each call (cheap, and it follows overridden settings in tests)."""
     from exports import edits, jobs
     from exports.gallery import GALLERY_TYPES
-    from exports.models import AspectRatio, EffectType, Overlay, Project
+    from exports.models import AspectRatio, EffectType, Overlay, Project, SlowMotion
     from exports.projects import PROJECT_ORIGINS, PROJECT_STATUSES
     from exports.render import effects, segments
     from games.models import Clip
@@ -39,6 +44,11 @@ def vocabulary() -> dict:
         "speeds": list(edits.SPEEDS),
         "transitions": [{"value": value, "label": TRANSITION_LABELS[value]} for value in edits.TRANSITIONS],
         "default_transition": {"type": edits.TRANSITIONS[0], "duration": edits.DEFAULT_TRANSITION_SECONDS},
+        "slow_motion": [
+            {"value": value, "label": _unhinted(label), "hint": SLOW_MOTION_HINTS[value]}
+            for value, label in SlowMotion.choices
+        ],
+        "default_slow_motion": Project._meta.get_field("slow_motion").default,
         "effects": [
             {"value": value, "label": label}
             for value, label in EffectType.choices
@@ -89,6 +99,12 @@ def vocabulary() -> dict:
             "page_size_max": Pagination.max_limit,
         },
     }
+
+
+def _unhinted(label: str) -> str:
+    """ "Smooth (in-between frames)" -> "Smooth": the words a choice shows."""
+    match = _HINTED.match(label)
+    return match["label"] if match else label
 
 
 def _aspect_ratio(value: str, label: str) -> dict:

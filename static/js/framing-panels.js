@@ -3,10 +3,12 @@
 //   clipsPanel({ clips, index, transition, onPick, onTransition }, disposer)
 //     the project's clips to frame one by one (onPick(index)), and the transition
 //     between them (type and seconds, within the vocabulary's limits: onTransition({type, duration}))
-//   segmentsPanel({ segments, time, minSegment, editable, onChange }, disposer)
+//   segmentsPanel({ segments, time, minSegment, editable, onChange, slowMotion, onSlowMotion }, disposer)
 //     the clip's segments: span, speed (the vocabulary's speeds), what it plays, "Join
-//     with next"; and .controls for the transport row: the speed of the segment at the
-//     playhead, "Split at playhead". onChange(segments) with the edit of ./segments.js
+//     with next"; the project's slow motion (the vocabulary's choices, the chosen one's
+//     hint under it: onSlowMotion(value)); and .controls for the transport row: the
+//     speed of the segment at the playhead, "Split at playhead". onChange(segments)
+//     with the edit of ./segments.js
 //   keyframesPanel({ keyframes, selected, editable, onAdd, onDelete, onClear }, disposer)
 //     how many crop keyframes, the selected one's time, and "Clear keyframes" asked twice
 //     (onClear() once confirmed); .controls: "Add keyframe" (onAdd), "Delete keyframe"
@@ -69,10 +71,23 @@ export function clipsPanel({ clips, index, transition, onPick, onTransition }, d
   return { root, render };
 }
 
-export function segmentsPanel({ segments, time, minSegment, editable, onChange }, disposer) {
+export function segmentsPanel({ segments, time, minSegment, editable, onChange, slowMotion, onSlowMotion }, disposer) {
   const speeds = vocabulary.speeds || [];
+  const slowChoices = vocabulary.slow_motion || [];
   const list = el("ol", { id: "segment-list", class: "segment-list" });
-  const root = el("section", { class: "panel segments-panel" }, el("h2", { text: "Segments" }), list);
+  const slowSelect = el(
+    "select",
+    { id: "slow-motion", "aria-describedby": "slow-motion-hint" },
+    slowChoices.map((choice) => el("option", { value: choice.value, text: choice.label })),
+  );
+  const slowHint = el("p", { id: "slow-motion-hint", class: "hint muted" });
+  const root = el(
+    "section",
+    { class: "panel segments-panel" },
+    el("h2", { text: "Segments" }),
+    list,
+    el("div", { class: "slow-motion-row" }, el("label", { for: "slow-motion", text: "Slow motion" }), slowSelect, slowHint),
+  );
   const speedSelect = el(
     "select",
     { id: "segment-speed", "aria-label": "Speed of the segment at the playhead" },
@@ -108,8 +123,19 @@ export function segmentsPanel({ segments, time, minSegment, editable, onChange }
     speedSelect.value = String(s.speeds[edits.segmentIndex(s, time())]);
     speedSelect.disabled = !editable();
     splitButton.disabled = !editable() || !edits.canSplit(s, round(time(), 3), minSegment);
+    renderSlowMotion();
   }
 
+  function renderSlowMotion() {
+    slowSelect.value = slowMotion() || vocabulary.default_slow_motion || "";
+    slowSelect.disabled = !editable();
+    slowHint.textContent = slowChoices.find((choice) => choice.value === slowSelect.value)?.hint || "";
+  }
+
+  disposer.listen(slowSelect, "change", () => {
+    onSlowMotion(slowSelect.value);
+    renderSlowMotion();
+  });
   disposer.listen(splitButton, "click", () => onChange(edits.split(segments(), round(time(), 3), minSegment)));
   disposer.listen(speedSelect, "change", () =>
     onChange(edits.setSpeed(segments(), edits.segmentIndex(segments(), time()), Number(speedSelect.value))),

@@ -3,8 +3,8 @@
 // rectangle the renderer cuts by ../crop.js); the clip's timeline of keyframes,
 // trims, splits and filmstrip (../framing-timeline.js, the rules of ../segments.js);
 // the live preview of the framed result (../framing-preview.js); the side panels
-// for the clips and their transition, the segments and the keyframes
-// (../framing-panels.js); the shared transport, keys and teardown
+// for the clips and their transition, the segments and the project's slow motion,
+// and the keyframes (../framing-panels.js); the shared transport, keys and teardown
 // (../editor-kit.js); versioned autosave; the export with its choices.
 
 import { aspectValue, cropAt, defaultCrop, fitBox } from "../crop.js";
@@ -148,7 +148,17 @@ export async function mount(root, data, shell) {
     disposer,
   );
   const segmentsSide = segmentsPanel(
-    { segments: () => current().segments, time: () => transport.time, minSegment, editable, onChange: (segments) => editSegments(segments) },
+    {
+      segments: () => current().segments, time: () => transport.time, minSegment, editable,
+      onChange: (segments) => editSegments(segments),
+      // the project's, for every clip: saved like the transition
+      slowMotion: () => project.slow_motion,
+      onSlowMotion: (value) => {
+        if (state.stale) return;
+        project.slow_motion = value;
+        projectSaver.queue({ slow_motion: value });
+      },
+    },
     disposer,
   );
   const keyframesSide = keyframesPanel(
