@@ -45,6 +45,12 @@ MIN_WEIGHT = 1e-3
 # The image the flow sees: Y + U*(first) + V*(second), centred chroma. Luma alone
 # loses shirts as bright as the grass around them.
 CHROMA_MIX = (-0.5, 1.0)
+# Fast objects (catch_fast_objects): luma levels the flow's leftover and the
+# object's contrast with its surroundings must pass; sizes in analysis pixels
+# (the largest as a share of the picture); how far to look (analysis pixels).
+FAST_LEFTOVER, FAST_CONTRAST = 30, 25
+FAST_MIN_AREA, FAST_MAX_AREA, FAST_MAX_OBJECTS = 4, 0.01, 8
+FAST_SEARCH = 32
 # Flow within this many analysis pixels of the camera model's is the camera's.
 SNAP_PIXELS = 0.75
 # Luma levels (of 255) of disagreement between the two warped frames from which
@@ -138,12 +144,16 @@ class MotionInterpolator:
         small_b = self._analysis_image(b)
         flow_ab = self._flow(small_a, small_b)
         flow_ba = self._flow(small_b, small_a)
+        catch_fast_objects(small_a, small_b, flow_ab, self._grid)
+        catch_fast_objects(small_b, small_a, flow_ba, self._grid)
         motion_a, seen_a, priority_a, background = self._side(flow_ab, flow_ba)
         motion_b, seen_b, priority_b, _ = self._side(flow_ba, flow_ab)
+        priority = np.concatenate([priority_a.reshape(-1), priority_b.reshape(-1)])
         # Velocity in a->b units: a's pixel p is at p + t*v at time t, b's at p - (1-t)*v.
         self._pair = _Pair(
             velocity=np.concatenate([motion_a.reshape(-1, 2), -motion_b.reshape(-1, 2)]),
-            priority=np.concatenate([priority_a.reshape(-1), priority_b.reshape(-1)]),
+            priority=priority,
+            own=np.flatnonzero(priority > 0),
             luma_a=small_a.astype(np.float32),
             luma_b=small_b.astype(np.float32),
             seen_a=seen_a,
@@ -221,19 +231,27 @@ class MotionInterpolator:
         np.multiply(velocity[n:], -(1 - t), out=at[n:])
         at[:n] += self._grid_flat
         at[n:] += self._grid_flat
-        spot = np.rint(at).astype(np.int32)
-        x, y = spot[:, 0], spot[:, 1]
+        # Whatever moves unlike the background covers the 2x2 pixels around where it
+        # lands, leaving no cracks for the pitch behind it to show through; the
+        # pitch lands on the nearest pixel (its own cracks are filled below).
+        own = pair.own
+        corner = np.floor(at[own]).astype(np.int32)
+        nearest = np.rint(at).astype(np.int32)
+        x = np.concatenate([nearest[:, 0], corner[:, 0], corner[:, 0] + 1, corner[:, 0], corner[:, 0] + 1])
+        y = np.concatenate([nearest[:, 1], corner[:, 1], corner[:, 1], corner[:, 1] + 1, corner[:, 1] + 1])
         # Negative coordinates wrap to huge unsigned ones: one comparison per axis.
         inside = (x.view(np.uint32) < aw) & (y.view(np.uint32) < ah)
         target = y * aw + x
         target[~inside] = n  # a bin past the end for pixels that leave the picture
+        priority = np.concatenate([pair.priority, np.tile(pair.priority[own], 4)])
+        velocity = np.concatenate([velocity, np.tile(velocity[own], (4, 1))])
+        # The frame nearer in time counts more where both land.
+        closeness = np.where(np.arange(2 * n) < n, np.float32(1 - t), np.float32(t))
+        closeness = np.concatenate([closeness, np.tile(closeness[own], 4)])
 
         front = np.full(n + 1, -1, np.int32)
-        np.maximum.at(front, target, pair.priority)
-        # The frame nearer in time counts more where both land.
-        weight = (pair.priority >= front[target] - 1).astype(np.float32)
-        weight[:n] *= 1 - t
-        weight[n:] *= t
+        np.maximum.at(front, target, priority)
+        weight = (priority >= front[target] - 1) * closeness
         landed = np.bincount(target, weight, n + 1)[:n].reshape(ah, aw).astype(np.float32)
         summed = np.dstack(
             [np.bincount(target, velocity[:, i] * weight, n + 1)[:n].reshape(ah, aw) for i in (0, 1)]
@@ -327,12 +345,54 @@ class MotionInterpolator:
         return out
 
 
+def catch_fast_objects(first: np.ndarray, second: np.ndarray, flow: np.ndarray, grid: np.ndarray) -> None:
+    """Give small objects the flow missed (a kicked ball moves several times its own
+    size between frames; coarse-to-fine flow loses it) their motion, in place.
+
+    The flow's leftovers (where `first` and `second` warped by the flow disagree)
+    that also stand out from their surroundings in `first` are objects; each is
+    looked for in `second` around where it was, and its pixels that the found
+    shift explains better than the flow take that shift.
+    """
+    warped = cv2.remap(second, grid + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    leftover = cv2.absdiff(first, warped)
+    standing_out = cv2.absdiff(first, cv2.blur(first, (15, 15)))
+    objects = ((leftover > FAST_LEFTOVER) & (standing_out > FAST_CONTRAST)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(objects, connectivity=8)
+    height, width = first.shape
+    largest = height * width * FAST_MAX_AREA
+    found = sorted(range(1, count), key=lambda i: -stats[i, cv2.CC_STAT_AREA])[:FAST_MAX_OBJECTS]
+    for i in found:
+        x, y, w, h, area = stats[i]
+        if area < FAST_MIN_AREA or area > largest:
+            continue
+        x0, y0 = max(0, x - 2), max(0, y - 2)
+        x1, y1 = min(width, x + w + 2), min(height, y + h + 2)
+        r = FAST_SEARCH
+        sx0, sy0 = max(0, x0 - r), max(0, y0 - r)
+        sx1, sy1 = min(width, x1 + r), min(height, y1 + r)
+        template = first[y0:y1, x0:x1]
+        scores = cv2.matchTemplate(second[sy0:sy1, sx0:sx1], template, cv2.TM_SQDIFF)
+        _, _, (mx, my), _ = cv2.minMaxLoc(scores)
+        shift = np.float32([sx0 + mx - x0, sy0 + my - y0])
+        # The object's pixels (and a margin for its soft edge) that the shift explains take it.
+        box = (slice(y0, y1), slice(x0, x1))
+        moved = second[y0 + int(shift[1]) : y1 + int(shift[1]), x0 + int(shift[0]) : x1 + int(shift[0])]
+        by_shift = cv2.absdiff(first[box], moved)
+        itself = cv2.dilate((labels[box] == i).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        better = itself & (by_shift < leftover[box]) & (by_shift < FAST_LEFTOVER)
+        if better.sum() < FAST_MIN_AREA:
+            continue
+        flow[box][better] = shift
+
+
 @dataclass(slots=True)
 class _Pair:
     """What the flows of one pair of frames give, whatever t (analysis size)."""
 
     velocity: np.ndarray  # (2N, 2): a's pixels then b's, each's motion from a to b
     priority: np.ndarray  # (2N,): splat priority, how unlike the background each moves
+    own: np.ndarray  # indices of the pixels that move on their own (priority > 0)
     luma_a: np.ndarray  # the frames' analysis images
     luma_b: np.ndarray
     seen_a: np.ndarray  # 0..1: how far each pixel of a is seen in b

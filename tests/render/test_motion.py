@@ -30,14 +30,12 @@ def ball_centre(n: int) -> tuple[float, float]:
     return 60 + 3.0 * n, 50 + 1.5 * n
 
 
-def frame_at(pitch: np.ndarray, n: int) -> np.ndarray:
+def frame_at(pitch: np.ndarray, n: int, centre=ball_centre, radius: int = BALL_RADIUS) -> np.ndarray:
     """Frame n of the doubled rate as packed yuv420p: the pan moves 2.5 px left per frame."""
     shift = np.float32([[1, 0, -2.5 * n], [0, 1, 0]])
     picture = cv2.warpAffine(pitch, shift, (WIDTH, HEIGHT), flags=cv2.INTER_CUBIC)
-    cx, cy = ball_centre(n)
-    cv2.circle(
-        picture, (round(cx * 16), round(cy * 16)), BALL_RADIUS * 16, BALL_BGR, -1, cv2.LINE_AA, shift=4
-    )
+    cx, cy = centre(n)
+    cv2.circle(picture, (round(cx * 16), round(cy * 16)), radius * 16, BALL_BGR, -1, cv2.LINE_AA, shift=4)
     return cv2.cvtColor(picture, cv2.COLOR_BGR2YUV_I420)
 
 
@@ -134,6 +132,28 @@ def test_chroma_moves_with_the_luma(frames):
         # Measured: within 0.2 and 0.3 pixels.
         assert np.abs(in_luma - true).max() < 0.75
         assert np.abs(in_chroma - in_luma).max() < 0.75
+
+
+def test_a_ball_moving_several_times_its_size_shows_once_where_it_was():
+    # given: a 10 px ball kicked 24 px right and 8 px up between kept frames (the flow alone loses it)
+    pitch = texture(np.random.default_rng(5))
+
+    def kicked(n: int) -> tuple[float, float]:
+        return 40 + 12.0 * n, 120 - 4.0 * n
+
+    frames = [frame_at(pitch, n, kicked, radius=5) for n in range(7)]
+    interpolator = MotionInterpolator(WIDTH, HEIGHT)
+
+    for a in (0, 2, 4):
+        # when
+        out = interpolator.between(frames[a], frames[a + 2], 0.5)
+
+        # then: one ball, in the middle, as large as the real one
+        y = planes(out, WIDTH, HEIGHT)[0]
+        true_y = planes(frames[a + 1], WIDTH, HEIGHT)[0]
+        assert np.abs(centroid(y > 130) - np.array(kicked(a + 1))).max() < 0.75
+        assert abs(int((y > 130).sum()) - int((true_y > 130).sum())) <= 0.15 * (true_y > 130).sum()
+        assert luma_psnr(out, frames[a + 1]) > 38
 
 
 def test_pack_is_the_inverse_of_planes(frames):
