@@ -6,18 +6,21 @@ picture at fraction t of the way from a to b:
 
 1. dense optical flow both ways (DIS) on the luma (with some chroma mixed in),
    downscaled to about `analysis_width` pixels wide, once per pair of frames;
-2. a forward-backward consistency check marks pixels of each frame that the
-   other frame does not show (covered or revealed); their flow is unreliable, so
-   they move with the background model (a robust affine fit of the flow: the
-   pitch and the camera pan);
-3. both frames' pixels are splatted forward to time t. Where several land on
+2. small objects the flow lost (a kicked ball moves several times its size
+   between frames) are found by matching where the flow leaves them unexplained;
+3. a camera model (a homography fitted robustly to the flow: the pitch under a
+   turning, zooming camera) gives the background's motion; pixels that move
+   with it take the model's exact motion, and pixels a forward-backward check
+   finds covered or revealed in the other frame (their flow is unreliable) too;
+4. both frames' pixels are splatted forward to time t. Where several land on
    the same spot, the one that moves most unlike the background wins: on a
    pitch, whatever moves on its own (ball, players) is in front of it. Spots
    nobody lands on take their neighbours' motion, or the background's;
-4. a is warped forward and b backward along that motion (luma at full size,
+5. a is warped forward and b backward along that motion (luma at full size,
    chroma with the half-size field) and blended with weights (1-t, t), except
-   where one frame's sample is hidden in the other: there the frame that shows
-   it wins.
+   where one frame's sample is hidden in the other (the frame that shows it
+   wins) or the two samples still disagree (the frame the weights favour is
+   shown alone, rather than two faint copies).
 
 Frames are YUV 4:2:0 planar, packed as PyAV's `to_ndarray()` gives for yuv420p
 and ffmpeg's rawvideo yuv420p takes: one uint8 array of shape (H*3//2, W), the
@@ -122,7 +125,8 @@ class MotionInterpolator:
         """The frame at fraction t (0 < t < 1) of the way from packed frame a to b.
 
         t within 1e-6 of 0 or 1 returns a or b itself. Calls with the same two
-        arrays (the same objects) reuse their flows.
+        arrays (the same objects) reuse their flows, so a frame must not be
+        rewritten in place while it is still one of the pair.
         """
         if t <= T_EPSILON:
             return a
@@ -198,7 +202,7 @@ class MotionInterpolator:
         deviation = np.sqrt(dx * dx + dy * dy)
         # Pixels moving with the camera (within a fraction of a pixel) take the
         # model's motion: fitted to thousands of points, it is more exact than
-        # each pixel's own flow, which shows as sharp pitch lines.
+        # each pixel's own flow, and sharp pitch lines show the difference.
         own = (seen > 0.5) & (deviation > SNAP_PIXELS)
         motion = np.where(own[..., None], flow, background)
         deviation *= own

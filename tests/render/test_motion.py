@@ -156,6 +156,14 @@ def test_a_ball_moving_several_times_its_size_shows_once_where_it_was():
         assert luma_psnr(out, frames[a + 1]) > 38
 
 
+def test_a_still_picture_stays_exactly_as_it_is(frames):
+    still = frames[3]
+
+    out = MotionInterpolator(WIDTH, HEIGHT).between(still, still.copy(), 0.4)
+
+    assert np.array_equal(out, still)
+
+
 def test_pack_is_the_inverse_of_planes(frames):
     y, u, v = planes(frames[3], WIDTH, HEIGHT)
 
