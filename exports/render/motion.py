@@ -52,7 +52,7 @@ CHROMA_MIX = (-0.5, 1.0)
 # object's contrast with its surroundings must pass; sizes in analysis pixels
 # (the largest as a share of the picture); how far to look (analysis pixels).
 FAST_LEFTOVER, FAST_CONTRAST = 30, 25
-FAST_MIN_AREA, FAST_MAX_AREA, FAST_MAX_OBJECTS = 4, 0.01, 8
+FAST_MIN_AREA, FAST_MAX_AREA, FAST_MAX_OBJECTS = 4, 0.01, 16
 FAST_SEARCH = 32
 # Flow within this many analysis pixels of the camera model's is the camera's.
 SNAP_PIXELS = 0.75
