@@ -24,8 +24,7 @@ import numpy as np
 import torch
 from django.conf import settings
 
-from exports.render.compose import render_overlay
-from exports.render.framing import render_framing
+from exports.render.onepass import ClipPlan, render
 from exports.render.video_io import PRESETS, source_info
 
 SECONDS = float(os.environ.get("BENCH_RENDER_SECONDS", "10"))
@@ -83,16 +82,14 @@ def edits() -> tuple[list[dict], dict, list[dict]]:
     return crop, segments, [region]
 
 
-def ours(source: Path, folder: Path) -> float:
+def ours(source: Path, folder: Path, slow_motion: str = "smooth") -> float:
+    """The final video in one pass from the source clip."""
     crop, segments, regions = edits()
     started = time.perf_counter()
-    framed = render_framing(
-        source, folder / "working.mp4", crop_keyframes=crop, segments=segments, output_size=OUTPUT,
-        ffmpeg=settings.FFMPEG_BINARY,
+    final = render(
+        [ClipPlan(source, crop, segments)], folder / "final.mp4", output_size=OUTPUT, regions=regions,
+        ffmpeg=settings.FFMPEG_BINARY, slow_motion=slow_motion,
     )  # fmt: skip
-    final = render_overlay(
-        framed.path, folder / "final.mp4", effect="yellow", regions=regions, ffmpeg=settings.FFMPEG_BINARY
-    )
     return final.frame_count / (time.perf_counter() - started)
 
 

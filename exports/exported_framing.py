@@ -30,6 +30,12 @@ def _snapshots(working_video_ids: list[int]) -> dict[int, dict]:
     return dict(rows)
 
 
+def framing_snapshot(working_video_id: int) -> dict | None:
+    """The framing a working video was rendered from (its export job's snapshot)."""
+    snapshot = _snapshots([working_video_id]).get(working_video_id)
+    return snapshot if snapshot and "clips" in snapshot else None
+
+
 def _framing(aspect_ratio: str, transition: dict, clips: list[tuple[int, Any, Any]]) -> tuple:
     """What the render depends on, comparable; the transition only between clips."""
     return (aspect_ratio, transition if len(clips) > 1 else None, clips)

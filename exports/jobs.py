@@ -28,6 +28,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from exports import edits, liveness
+from exports.exported_framing import framing_snapshot
 from exports.models import (
     ACTIVE_STATUSES,
     ExportEvent,
@@ -38,7 +39,7 @@ from exports.models import (
 )
 from exports.render.segments import output_duration
 from games.extraction import CLAIMABLE, request_extraction
-from games.models import ExtractionStatus
+from games.models import Clip, ExtractionStatus
 from notifications.models import NotificationType
 from notifications.service import notify
 from videoeditor.errors import UserFacingError
@@ -80,9 +81,10 @@ def default_cluster() -> str:
 
 
 def route(job_type: str, config: dict) -> str:
-    """The cluster to run on: the GPU cluster for jobs the AI upscaler would improve
-    (a crop with fewer pixels than the output), when one is configured."""
-    if settings.EXPORT_GPU_CLUSTER and job_type != JobType.OVERLAY and config.get("upscale_wanted"):
+    """The cluster to run on: the GPU cluster for final videos the AI upscaler would
+    improve (a crop with fewer pixels than the output), when one is configured. The
+    working video is a proxy for the overlay editor, resampled without the network."""
+    if settings.EXPORT_GPU_CLUSTER and job_type == JobType.OVERLAY and config.get("upscale_wanted"):
         return settings.EXPORT_GPU_CLUSTER
     return default_cluster()
 
@@ -181,13 +183,36 @@ def framing_config(project: Project, job_type: str) -> dict:
         "transition": edits.clean_transition(project.transition),
         "clips": clips,
         "upscale_wanted": any(min(k["width"] for k in c["crop_keyframes"]) < width for c in clips),
+        "slow_motion": project.slow_motion,
     }
 
 
+# What the final video takes over from the framing export's snapshot.
+FRAMING_KEYS = ("aspect_ratio", "output_size", "transition", "clips", "upscale_wanted")
+
+
 def overlay_config(project: Project) -> dict:
+    """The final video's snapshot: the framing its working video was rendered from
+    (the clips' files and edits, the transition, the size), and the highlights,
+    which are in that video's coordinates and times. The final video is rendered
+    from the clips in one pass; the working video is not read."""
     working = project.working_video
     if working is None:
         raise ExportError(409, "Export the framing first: the highlights are drawn on the framed video.")
+    framing = framing_snapshot(working.pk)
+    if framing is None:
+        raise ExportError(
+            409, "The framed video was made by an older version of the editor; export the framing again."
+        )
+    current = dict(
+        Clip.objects.filter(pk__in=[c["clip_id"] for c in framing["clips"]]).values_list("pk", "file_key")
+    )
+    for number, clip in enumerate(framing["clips"], start=1):
+        if current.get(clip["clip_id"]) != clip["file_key"]:
+            raise ExportError(
+                409, f"Clip {number} ({clip['name'] or 'unnamed'}) was cut again or removed since the "
+                "framing was exported; export the framing again, then the final video.",
+            )  # fmt: skip
     overlay = project.overlay
     try:
         regions = edits.clean_regions(
@@ -198,11 +223,12 @@ def overlay_config(project: Project) -> dict:
     return {
         "working_video_id": working.pk,
         "working_video_version": working.version,
-        "file_key": working.file_key,
         "size": [working.width, working.height],
         "duration": working.duration,
         "effect_type": overlay.effect_type,
         "regions": regions,
+        **{key: framing[key] for key in FRAMING_KEYS},
+        "slow_motion": project.slow_motion,
     }
 
 

@@ -33,8 +33,8 @@ from exports import jobs, liveness
 from exports.jobs import P, R
 from exports.models import ExportJob, JobStatus, JobType, Project
 from exports.projects import record_final_video, record_working_video
-from exports.render.compose import render_overlay, render_reel
-from exports.render.framing import render_framing
+from exports.render.onepass import ClipPlan
+from exports.render.onepass import render as render_clips
 from exports.render.pipeline import Cancelled, RenderResult, default_device
 from exports.render.upscale import choose_upscaler
 from games.objects import object_store
@@ -136,53 +136,36 @@ def explain(exc: Exception) -> str:
 def render(
     job: ExportJob, folder: Path, progress: Progress, checks: CancelChecks
 ) -> tuple[RenderResult, str]:
+    """Both export types render the clips in one pass: the framing export makes the
+    working video (a proxy the overlay editor plays: resampled, never upscaled, no
+    highlights), the overlay export the final video from the same clips and framing
+    with the highlights and, when a crop is smaller than the output, the upscaler."""
     config = job.config
-    out = folder / "export.mp4"
-    ffmpeg = settings.FFMPEG_BINARY
-    quality = config.get("quality", "fast")
-    sound = config.get("audio", True)  # false: a silent video
-    if job.type == JobType.OVERLAY:
-        source = fetch(config["file_key"], folder / "framed.mp4")
-        progress.phases([1.0])
-        result = render_overlay(
-            source, out, effect=config["effect_type"], regions=config["regions"], ffmpeg=ffmpeg,
-            on_progress=progress.of(0), should_cancel=checks, quality=quality, audio=sound,
-        )  # fmt: skip
-        return result, ""
-
+    final = job.type == JobType.OVERLAY
     device = default_device()
     upscaler, why = (None, "the crop has the pixels")
-    if config.get("upscale_wanted"):
+    if final and config.get("upscale_wanted"):
         upscaler, why = choose_upscaler(
             settings.SR_WEIGHTS_DIR, device, prefer=settings.SR_MODEL, allow_cpu=settings.UPSCALE_ON_CPU
         )
-    if upscaler is None:
+    if final and upscaler is None:
         log.info("Export %s renders without the AI upscaler: %s", job.pk, why)
-    clips = config["clips"]
-    seconds = [c["output_seconds"] for c in clips]
-    progress.phases(seconds + ([sum(seconds)] if len(clips) > 1 else []))
+    progress.phases([1.0])
     # Every clip first: a clip edited or deleted mid-export cannot pull its file away.
-    sources = [fetch(clip["file_key"], folder / f"clip-{index}.mp4") for index, clip in enumerate(clips)]
-    framed, used = [], set()
-    for index, (clip, source) in enumerate(zip(clips, sources, strict=True)):
-        checks.now()
-        target = out if len(clips) == 1 else folder / f"framed-{index}.mp4"
-        result = render_framing(
-            source, target, crop_keyframes=clip["crop_keyframes"], segments=clip["segments"],
-            output_size=tuple(config["output_size"]), ffmpeg=ffmpeg, lead_in=clip["lead_in"],
-            device=device, on_progress=progress.of(index), should_cancel=checks, upscaler=upscaler,
-            quality=quality, audio=sound,
-        )  # fmt: skip
-        source.unlink(missing_ok=True)
-        framed.append(target)
-        used.add(result.upscaler)
-    if len(clips) > 1:
-        result = render_reel(
-            framed, out, transition=config["transition"], ffmpeg=ffmpeg, device=device,
-            on_progress=progress.of(len(clips)), should_cancel=checks, quality=quality,
-            audio=sound,
-        )  # fmt: skip
-    return result, "+".join(sorted(used))
+    clips = [
+        ClipPlan(fetch(clip["file_key"], folder / f"clip-{index}.mp4"), clip["crop_keyframes"],
+                 clip["segments"], clip["lead_in"])
+        for index, clip in enumerate(config["clips"])
+    ]  # fmt: skip
+    checks.now()
+    result = render_clips(
+        clips, folder / "export.mp4", output_size=tuple(config["output_size"]), ffmpeg=settings.FFMPEG_BINARY,
+        transition=config["transition"], effect=config.get("effect_type", "yellow"),
+        regions=config.get("regions") if final else None, slow_motion=config.get("slow_motion", "smooth"),
+        upscaler=upscaler, quality=config.get("quality", "fast"), audio=config.get("audio", True),
+        device=device, on_progress=progress.of(0), should_cancel=checks,
+    )  # fmt: skip
+    return result, result.upscaler
 
 
 def fetch(key: str, target: Path) -> Path:

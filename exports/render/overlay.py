@@ -188,3 +188,60 @@ def build_fixture() -> dict:
 if __name__ == "__main__":  # python -m exports.render.overlay: rewrite the fixture
     FIXTURE.write_text(json.dumps(build_fixture(), indent=1) + "\n")
     print(f"wrote {FIXTURE}")
+
+
+# --- the same rule on YUV 4:2:0 frames (what the one-pass renderer carries) ----------------
+
+
+def mix(effect: str, mask, colour, opacity: float):
+    """`blend` as a mix towards a target colour: (alpha, target RGB), so that
+    blend(v) == v * (1 - alpha) + target * alpha. A mix is affine, so it gives the
+    same picture in YUV with the target converted (yuv.rgb_to_yuv)."""
+    if effect == "yellow":
+        return mask * opacity, colour
+    if effect == "brightness":
+        return mask * BRIGHTEN, (255.0, 255.0, 255.0)
+    if effect == "dim":
+        return (1 - mask) * (1 - DIM), (0.0, 0.0, 0.0)
+    raise ValueError(f"unknown effect {effect!r}")
+
+
+def apply_overlay_yuv(
+    frames: list, times: np.ndarray, effect: str, regions: list[dict], width: int, height: int
+):
+    """Packed YUV 4:2:0 frames (numpy arrays or tensors, width x height) at `times`:
+    the highlight drawn in place, plane by plane (the chroma planes with the ellipse
+    at their half scale). Only the ellipse's bounding box is touched, except for
+    `dim`, which darkens everything else."""
+    from exports.render.yuv import planes, rgb_to_yuv
+
+    if effect not in EFFECTS:
+        raise ValueError(f"unknown effect {effect!r}")
+    active, params, colours = ellipse_parameters(regions, np.asarray(times, dtype=np.float64))
+    for n in np.nonzero(active)[0]:
+        frame = frames[n]
+        tensor = torch.from_numpy(frame) if isinstance(frame, np.ndarray) else frame
+        cx, cy, rx, ry, opacity = params[n]
+        _, target = mix(effect, 0.0, tuple(colours[n]), float(opacity))
+        for plane, value, scale in zip(
+            planes(tensor, width, height), rgb_to_yuv(target), (1, 2, 2), strict=True
+        ):
+            _mix_plane(plane, effect, (cx / scale, cy / scale, rx / scale, ry / scale), float(opacity), value)
+    return frames
+
+
+def _mix_plane(plane: torch.Tensor, effect: str, ellipse: tuple, opacity: float, value: float) -> None:
+    height, width = plane.shape
+    cx, cy, rx, ry = ellipse
+    left, right = max(0, int(cx - rx) - 2), min(width, int(cx + rx) + 3)
+    top, bottom = max(0, int(cy - ry) - 2), min(height, int(cy + ry) + 3)
+    if effect == "dim":
+        left, right, top, bottom = 0, width, 0, height  # everything outside darkens
+    if right <= left or bottom <= top:
+        return
+    p = torch.tensor([ellipse], device=plane.device, dtype=torch.float32)
+    mask = coverage(bottom - top, right - left, p, top, left)[0, 0]
+    alpha, _ = mix(effect, mask, None, opacity)
+    window = plane[top:bottom, left:right].float()
+    window = window * (1 - alpha) + value * alpha
+    plane[top:bottom, left:right] = window.add_(0.5).clamp_(0, 255).to(torch.uint8)

@@ -84,23 +84,12 @@ def video_encoder(ffmpeg: str) -> str:
     return "h264_nvenc" if trial.returncode == 0 else "libx264"
 
 
-class NearestFrame:
-    """The frame of a video nearest a time that only moves forward (a time held or
-    slowed down gets the same frame again)."""
-
-    def __init__(self, path: str | Path, fps: Fraction) -> None:
-        self.decoded = frames(path)
-        self.half_frame = 0.5 / float(fps)
-        self.current = next(self.decoded)
-        self.upcoming = next(self.decoded, None)
-
-    def at(self, time: float) -> np.ndarray:
-        while self.upcoming is not None and self.upcoming[0] <= time + self.half_frame:
-            self.current, self.upcoming = self.upcoming, next(self.decoded, None)
-        return self.current[1]
-
-    def close(self) -> None:
-        self.decoded.close()
+def video_seconds(path: str | Path) -> float:
+    """How long the pictures last (frames x frame time), which can differ from the container's duration."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        count = stream.frames or sum(1 for _ in container.demux(stream) if _.size)
+        return count / float(stream.average_rate)
 
 
 def even(value: float) -> int:
@@ -118,9 +107,9 @@ class AudioPlan:
 
 
 class Encoder:
-    """An ffmpeg process that turns raw RGB frames on its stdin into H.264
-    (yuv420p, +faststart), with AAC audio when given an AudioPlan. Use close()
-    to finish; abort() kills it and removes the partial output."""
+    """An ffmpeg process that turns raw yuv420p frames on its stdin (the renderer's
+    packed frames, yuv.py) into H.264 (+faststart), with AAC audio when given an
+    AudioPlan. Use close() to finish; abort() kills it and removes the partial output."""
 
     def __init__(
         self, ffmpeg: str, out_path: str | Path, width: int, height: int, fps: Fraction,
@@ -132,7 +121,7 @@ class Encoder:
         self.width, self.height = width, height
         command = [
             ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}",
             "-r", f"{fps.numerator}/{fps.denominator}", "-i", "pipe:0",
         ]  # fmt: skip
         if audio is not None:
@@ -147,10 +136,10 @@ class Encoder:
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
 
-    def write(self, batch: np.ndarray) -> None:
-        """Frames N x H x W x 3, uint8."""
-        assert batch.shape[1:] == (self.height, self.width, 3), batch.shape
-        self.process.stdin.write(np.ascontiguousarray(batch).tobytes())
+    def write(self, frame: np.ndarray) -> None:
+        """One packed yuv420p frame, (H * 3 / 2) x W uint8 (no copy on the way to the pipe)."""
+        assert frame.shape == (self.height * 3 // 2, self.width), frame.shape
+        self.process.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
 
     def close(self) -> None:
         self.process.stdin.close()

@@ -269,7 +269,8 @@ def test_an_export_without_sound_has_no_audio_stream(alice, alice_api, media_dir
     worker.run_export(response.json()["job_id"])
     final = ExportJob.objects.get(pk=response.json()["job_id"])
     assert final.status == "complete", final.error
-    assert not decoded(final.final_video.file_key)[2]  # nothing to keep: the framed video is silent
+    # The final video is rendered from the clips, so it has their sound whatever the working video had.
+    assert decoded(final.final_video.file_key)[2]
 
 
 def test_an_overlay_export_without_sound_drops_the_framed_videos_sound(
@@ -321,9 +322,15 @@ def test_submitting_enqueues_on_commit_on_the_routed_cluster(
     project.project_clips.update(crop_keyframes=[{"time": 0, "x": 0, "y": 0, "width": 50.625, "height": 90}])
     with django_capture_on_commit_callbacks(execute=True):
         second = submit(alice_api, project).json()
+    # The working video is a proxy, resampled without the network: the CPU cluster renders it.
     assert calls[-1][0] == ("exports.tasks.run_export", second["job_id"])
-    assert calls[-1][1]["cluster"] == "gpu"
-    assert second["cluster"] == "gpu"
+    assert (calls[-1][1]["cluster"], second["cluster"]) == ("cpu", "cpu")
+    worker.run_export(second["job_id"])
+    # The final video is the one the upscaler improves: the GPU cluster renders it.
+    with django_capture_on_commit_callbacks(execute=True):
+        final = submit(alice_api, project, "overlay").json()
+    assert calls[-1][0] == ("exports.tasks.run_export", final["job_id"])
+    assert (calls[-1][1]["cluster"], final["cluster"]) == ("gpu", "gpu")
 
 
 # --- the state machine ------------------------------------------------------------------

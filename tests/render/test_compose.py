@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from exports.render.compose import render_overlay, render_reel
+from exports.render.onepass import render_overlay, render_reel
 from exports.render.video_io import source_info
 
 

@@ -12,7 +12,8 @@ import psutil
 import pytest
 from django.conf import settings
 
-from exports.render.framing import crop_boxes, render_framing
+from exports.render.framing import crop_boxes
+from exports.render.onepass import render_framing
 from exports.render.pipeline import Cancelled
 from exports.render.video_io import even, source_info
 
