@@ -1,14 +1,21 @@
-"""Render speed: our framing + overlay export against the encoder-bound limit and
-a naive moviepy implementation, on the same generated 1080p source.
+"""Render speed: the final export in one pass from the source clip, against the
+encoder-bound limit and a naive moviepy implementation, on the same generated
+1080p source, at the "fast" encoder settings.
 
-1. ours: render_framing (keyframed crop, one 0.5x segment) then render_overlay
-   (a highlight), 1080x1920 output;
-2. one bare ffmpeg command: static crop + scale + encode, same encoder settings;
+1. ours: onepass.render (keyframed crop panning across the pitch, one 0.5x
+   segment with in-between frames, a highlight), 1080x1920 output;
+2. one bare ffmpeg command: crop + scale + encode, same encoder settings, with
+   the crop panning along the same path (an x expression of t), and, as a
+   second line, a still crop (cheaper to encode: a panning picture costs x264
+   about a third more);
 3. moviepy, per-frame crop + resize + highlight through its clip API, as a user
-   would write it.
-Prints fps of each and the ratios 1/2 (target >= 0.8) and 1/3 (target >= 5).
-With CUDA, also the compact upscaler's fps at 1080x1920 output (target >= 60).
-BENCH_RENDER_SECONDS sets the source length (default 10).
+   would write it;
+4. a 3-clip reel with dissolves against the same three crops joined by ffmpeg's
+   xfade (and acrossfade);
+5. slow motion: an all-0.5x clip with in-between frames and with repeated frames.
+Prints fps and the ratios with their targets. With CUDA, also the compact
+upscaler's fps at 1080x1920 output (target >= 60). BENCH_RENDER_SECONDS sets the
+source length (default 10).
 """
 
 from __future__ import annotations
@@ -82,26 +89,80 @@ def edits() -> tuple[list[dict], dict, list[dict]]:
     return crop, segments, [region]
 
 
-def ours(source: Path, folder: Path, slow_motion: str = "smooth") -> float:
+def pan(offset: float = 0.0) -> str:
+    """The crop keyframes' x path (edits()) in ffmpeg's expression language, for a
+    video starting `offset` seconds into the source."""
+    t, half = f"(t+{offset:g})", SECONDS / 2
+    return f"if(lt({t},{half:g}),100+{t}*{800 / half:g},900+({t}-{half:g})*{300 / half:g})"
+
+
+def ours(source: Path, folder: Path, segments: dict | None = None, slow_motion: str = "smooth") -> float:
     """The final video in one pass from the source clip."""
-    crop, segments, regions = edits()
+    crop, default_segments, regions = edits()
     started = time.perf_counter()
     final = render(
-        [ClipPlan(source, crop, segments)], folder / "final.mp4", output_size=OUTPUT, regions=regions,
-        ffmpeg=settings.FFMPEG_BINARY, slow_motion=slow_motion,
+        [ClipPlan(source, crop, segments or default_segments)], folder / "final.mp4", output_size=OUTPUT,
+        regions=regions, ffmpeg=settings.FFMPEG_BINARY, slow_motion=slow_motion,
     )  # fmt: skip
     return final.frame_count / (time.perf_counter() - started)
 
 
-def bare_ffmpeg(source: Path, folder: Path) -> float:
+def bare_ffmpeg(source: Path, folder: Path, x: str | None = None) -> float:
+    x = x or pan()
     frames = round(source_info(source).duration * 30)
     started = time.perf_counter()
     subprocess.run(
         [
             settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
-            "-vf", f"crop={round(CROP_WIDTH)}:1080:656:0,scale={OUTPUT[0]}:{OUTPUT[1]}",
+            "-vf", f"crop={round(CROP_WIDTH)}:1080:'{x}':0,scale={OUTPUT[0]}:{OUTPUT[1]}",
             "-c:v", "libx264", *PRESETS["fast"]["libx264"], "-pix_fmt", "yuv420p", "-c:a", "aac",
             str(folder / "bare.mp4"),
+        ],
+        check=True,
+        timeout=1200,
+    )  # fmt: skip
+    return frames / (time.perf_counter() - started)
+
+
+REEL = [(0.0, 4.0), (3.0, 7.0), (6.0, 10.0)]  # three 4 s clips of the source
+DISSOLVE = 0.5
+
+
+def reel_ours(source: Path, folder: Path) -> float:
+    crop, _, _ = edits()
+    plans = [
+        ClipPlan(source, [{**k, "time": k["time"] - start} for k in crop],
+                 {"trim_start": start, "trim_end": end, "splits": [], "speeds": [1.0]})
+        for start, end in REEL
+    ]  # fmt: skip
+    started = time.perf_counter()
+    result = render(
+        plans, folder / "reel.mp4", output_size=OUTPUT, ffmpeg=settings.FFMPEG_BINARY,
+        transition={"type": "dissolve", "duration": DISSOLVE},
+    )  # fmt: skip
+    return result.frame_count / (time.perf_counter() - started)
+
+
+def reel_bare(source: Path, folder: Path) -> float:
+    """The same three spans, cropped, scaled and joined with xfade/acrossfade."""
+    inputs, chains = [], []
+    for n, (start, end) in enumerate(REEL):
+        inputs += ["-ss", str(start), "-t", str(end - start), "-i", str(source)]
+        x = pan(start)
+        chains.append(f"[{n}:v]crop={round(CROP_WIDTH)}:1080:'{x}':0,scale={OUTPUT[0]}:{OUTPUT[1]},"
+                      f"setpts=PTS-STARTPTS[v{n}]")  # fmt: skip
+    length = REEL[0][1] - REEL[0][0]
+    chains.append(f"[v0][v1]xfade=transition=fade:duration={DISSOLVE}:offset={length - DISSOLVE}[x1]")
+    chains.append(f"[x1][v2]xfade=transition=fade:duration={DISSOLVE}:offset={2 * (length - DISSOLVE)}[vout]")
+    chains.append(f"[0:a][1:a]acrossfade=d={DISSOLVE}[a1];[a1][2:a]acrossfade=d={DISSOLVE}[aout]")
+    frames = round((3 * length - 2 * DISSOLVE) * 30)
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y", *inputs,
+            "-filter_complex", ";".join(chains), "-map", "[vout]", "-map", "[aout]",
+            "-c:v", "libx264", *PRESETS["fast"]["libx264"], "-pix_fmt", "yuv420p", "-c:a", "aac",
+            str(folder / "reel-bare.mp4"),
         ],
         check=True,
         timeout=1200,
@@ -157,20 +218,26 @@ def gpu_upscaler_fps() -> float:
 
 
 def run() -> list:
+    slow = {"trim_start": 2.0, "trim_end": 5.0, "splits": [], "speeds": [0.5]}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = folder / "source.mp4"
         make_source(source)
         our_fps = ours(source, folder)
         ffmpeg_fps = bare_ffmpeg(source, folder)
+        still_fps = bare_ffmpeg(source, folder, x="656")
         moviepy_fps = naive_moviepy(source, folder)
+        reel_fps, reel_bare_fps = reel_ours(source, folder), reel_bare(source, folder)
+        smooth_fps = ours(source, folder, slow, "smooth")
+        repeat_fps = ours(source, folder, slow, "repeat")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     results = [
-        FpsResult(
-            f"render 1080p -> 1080x1920, {torch.device('cuda' if torch.cuda.is_available() else 'cpu')}",
-            our_fps,
-        ),
-        FpsResult("ours vs bare ffmpeg crop+scale+encode", our_fps, ffmpeg_fps, 0.8),
-        FpsResult("ours vs naive moviepy", our_fps, moviepy_fps, 5.0),
+        FpsResult(f"final export 1080p -> 1080x1920, {device}", our_fps),
+        FpsResult("final vs bare ffmpeg, same panning crop", our_fps, ffmpeg_fps, 0.8),
+        FpsResult("final vs bare ffmpeg, still crop", our_fps, still_fps, 0.8),
+        FpsResult("final vs naive moviepy", our_fps, moviepy_fps, 5.0),
+        FpsResult("3-clip reel, dissolves, vs ffmpeg xfade", reel_fps, reel_bare_fps, 0.7),
+        FpsResult("all-0.5x clip: in-between vs repeated", smooth_fps, repeat_fps),
     ]
     if torch.cuda.is_available():
         results.append(FpsResult("compact upscaler, 1080x1920 output (fp16)", gpu_upscaler_fps(), 60.0, 1.0))

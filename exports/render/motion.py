@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from exports.render.yuv import planes
+
 # DIS presets are ULTRAFAST (0), FAST (1), MEDIUM (2); see bench/bench_slowmo.py for
 # quality per millisecond at 1080p.
 DEFAULT_PRESET = cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST
@@ -59,17 +61,6 @@ SNAP_PIXELS = 0.75
 # Luma levels (of 255) of disagreement between the two warped frames from which
 # (nothing) to which (fully) one frame is shown alone rather than a blend.
 MISMATCH_FROM, MISMATCH_TO = 12.0, 28.0
-
-
-def planes(frame: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Views of the Y (H x W), U and V (H/2 x W/2) planes of a packed yuv420p frame."""
-    flat = frame.reshape(-1)
-    luma = width * height
-    quarter = luma // 4
-    y = flat[:luma].reshape(height, width)
-    u = flat[luma : luma + quarter].reshape(height // 2, width // 2)
-    v = flat[luma + quarter : luma + 2 * quarter].reshape(height // 2, width // 2)
-    return y, u, v
 
 
 def pack(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -121,13 +112,19 @@ class MotionInterpolator:
         self._b: np.ndarray | None = None
         self._pair: _Pair | None = None
 
-    def between(self, a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    def between(
+        self, a: np.ndarray, b: np.ndarray, t: float, window: tuple[int, int, int, int] | None = None
+    ) -> np.ndarray:
         """The frame at fraction t (0 < t < 1) of the way from packed frame a to b.
 
         t within 1e-6 of 0 or 1 returns a or b itself. Calls with the same two
         arrays (the same objects) reuse their flows, so a frame must not be
-        rewritten in place while it is still one of the pair.
+        rewritten in place while it is still one of the pair. With `window`
+        (left, top, right, bottom in luma pixels) only that part of the picture is
+        built (the renderer crops it next; the rest of the frame is undefined):
+        the flows still see the whole frame.
         """
+        t = float(t)
         if t <= T_EPSILON:
             return a
         if t >= 1 - T_EPSILON:
@@ -137,7 +134,7 @@ class MotionInterpolator:
             raise ValueError(f"frames must be packed yuv420p of shape {shape}, not {a.shape} and {b.shape}")
         pair = self._flows(a, b)
         motion, weight_a, weight_b = self._motion_at(pair, t)
-        return self._render(a, b, motion, weight_a, weight_b, t)
+        return self._render(a, b, motion, weight_a, weight_b, t, window)
 
     # -- analysis (small size) ------------------------------------------------
 
@@ -301,7 +298,7 @@ class MotionInterpolator:
 
     def _buffer(self, name: str, shape: tuple[int, ...], dtype: type = np.float32) -> np.ndarray:
         buffer = self._buffers.get(name)
-        if buffer is None:
+        if buffer is None or buffer.shape != shape:  # a window of another size
             buffer = self._buffers[name] = np.empty(shape, dtype)
         return buffer
 
@@ -313,29 +310,42 @@ class MotionInterpolator:
         weight_a: np.ndarray,
         weight_b: np.ndarray,
         t: float,
+        window: tuple[int, int, int, int] | None = None,
     ) -> np.ndarray:
         out = np.empty_like(a)
+        left, top, right, bottom = window or (0, 0, self.width, self.height)
+        # even bounds, so the chroma window is the luma window halved
+        left, top = max(0, left - left % 2), max(0, top - top % 2)
+        right, bottom = min(self.width, right + right % 2), min(self.height, bottom + bottom % 2)
         src_a = planes(a, self.width, self.height)
         src_b = planes(b, self.width, self.height)
         dst = planes(out, self.width, self.height)
         aw = self.analysis_size[0]
-        for scale, grid, indices in (
-            ("full", self._full_grid, (0,)),
-            ("half", self._half_grid, (1, 2)),
+        for scale, full_grid, indices, step in (
+            ("full", self._full_grid, (0,), 1),
+            ("half", self._half_grid, (1, 2), 2),
         ):
+            rows, columns = slice(top // step, bottom // step), slice(left // step, right // step)
+            grid = full_grid[rows, columns]
             height, width = grid.shape[:2]
             size = (width, height)
             field = self._buffer(f"field_{scale}", (height, width, 2))
-            cv2.resize(motion, size, dst=field, interpolation=cv2.INTER_LINEAR)
-            field *= width / aw  # analysis pixels -> this plane's pixels
+            plane_width = full_grid.shape[1]
+            # the analysis field's part under the window, resized to the window
+            scale_x, scale_y = motion.shape[1] / plane_width, motion.shape[0] / full_grid.shape[0]
+            area = np.float32([[scale_x, 0, (columns.start + 0.5) * scale_x - 0.5],
+                               [0, scale_y, (rows.start + 0.5) * scale_y - 0.5]])  # fmt: skip
+            flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+            cv2.warpAffine(motion, area, size, dst=field, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+            field *= plane_width / aw  # analysis pixels -> this plane's pixels
             map_a = self._buffer(f"map_a_{scale}", (height, width, 2))
             map_b = self._buffer(f"map_b_{scale}", (height, width, 2))
             cv2.scaleAdd(field, -t, grid, dst=map_a)
             cv2.scaleAdd(field, 1 - t, grid, dst=map_b)
             wa = self._buffer(f"weight_a_{scale}", (height, width))
             wb = self._buffer(f"weight_b_{scale}", (height, width))
-            cv2.resize(weight_a, size, dst=wa, interpolation=cv2.INTER_LINEAR)
-            cv2.resize(weight_b, size, dst=wb, interpolation=cv2.INTER_LINEAR)
+            cv2.warpAffine(weight_a, area, size, dst=wa, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+            cv2.warpAffine(weight_b, area, size, dst=wb, flags=flags, borderMode=cv2.BORDER_REPLICATE)
             warped_a = self._buffer(f"warped_a_{scale}", (height, width), np.uint8)
             warped_b = self._buffer(f"warped_b_{scale}", (height, width), np.uint8)
             for i in indices:
@@ -345,7 +355,7 @@ class MotionInterpolator:
                 cv2.remap(
                     src_b[i], map_b, None, self.interpolation, dst=warped_b, borderMode=cv2.BORDER_REPLICATE
                 )
-                cv2.blendLinear(warped_a, warped_b, wa, wb, dst=dst[i])
+                dst[i][rows, columns] = cv2.blendLinear(warped_a, warped_b, wa, wb)
         return out
 
 

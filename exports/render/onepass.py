@@ -141,7 +141,11 @@ class ClipFrames:
                 from exports.render.motion import MotionInterpolator  # OpenCV, only when needed
 
                 self.interpolator = MotionInterpolator(self.width, self.height)
-            return self.interpolator.between(a, b, float(t))
+            x, y, w, h = self.boxes[j]
+            margin = 4  # the resamplers' reach around the box
+            window = (math.floor(x) - margin, math.floor(y) - margin, math.ceil(x + w) + margin,
+                      math.ceil(y + h) + margin)  # fmt: skip
+            return self.interpolator.between(a, b, float(t), window=window)
         return b if after <= time + 0.5 / float(self.fps) else a  # the nearest (a tie: the later)
 
     def framed(self, j: int, device: str, small: bool) -> np.ndarray | torch.Tensor:

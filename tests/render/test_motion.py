@@ -175,3 +175,17 @@ def test_pack_is_the_inverse_of_planes(frames):
 def test_odd_sizes_are_refused():
     with pytest.raises(ValueError, match="even"):
         MotionInterpolator(321, 180)
+
+
+def test_a_window_builds_that_part_of_the_picture_as_the_whole_frame_would(frames):
+    interpolator = MotionInterpolator(WIDTH, HEIGHT)
+    whole = interpolator.between(frames[4], frames[6], 0.5)
+    window = (61, 33, 201, 151)  # odd bounds: widened to even ones
+    part = interpolator.between(frames[4], frames[6], 0.5, window=window)
+    for n, (plane, expected) in enumerate(
+        zip(planes(part, WIDTH, HEIGHT), planes(whole, WIDTH, HEIGHT), strict=True)
+    ):
+        step = 1 if n == 0 else 2
+        rows, columns = slice(32 // step, 152 // step), slice(60 // step, 202 // step)
+        difference = np.abs(plane[rows, columns].astype(int) - expected[rows, columns].astype(int))
+        assert difference.max() <= 1, (n, difference.max())  # the same sampling, up to rounding
