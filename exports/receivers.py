@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from exports.jobs import fail as fail_export
-from exports.models import ACTIVE_STATUSES, ExportJob, FinalVideo, JobType, Project, ProjectClip
+from exports.models import ACTIVE_STATUSES, ExportJob, FinalVideo, Project, ProjectClip
 from exports.projects import drop_five_star_project, five_star_project
 from games import pictures
 from games.extraction import request_extraction
@@ -52,10 +52,8 @@ def no_export_renders_old_cuts(sender, game, first: bool, **kwargs) -> None:
     export still rendering the old cuts is stopped; a new one waits for the new cuts."""
     if first:
         return
-    running = ExportJob.objects.filter(
-        status__in=ACTIVE_STATUSES,
-        type__in=[JobType.FRAMING, JobType.MULTI_CLIP],
-        project__project_clips__clip__game=game,
+    running = ExportJob.objects.filter(  # every type: the final video is rendered from the cuts too
+        status__in=ACTIVE_STATUSES, project__project_clips__clip__game=game
     ).distinct()
     for job in running:
         fail_export(
