@@ -289,7 +289,7 @@ def _cut(clip: Clip, target: Path, folder: Path, heart: Heartbeat, stop: StopSig
         raise ExtractionError("The game's video is missing from storage, so this clip cannot be cut.")
     source = store.read_location(game.video_key)
     report = partial(_report_progress, clip, heart, stop)
-    return cut_file(source, clip.start_time, clip.end_time, target, folder, report)
+    return cut_file(source, clip.start_time, clip.end_time, target, folder, report, codec=game.video_codec)
 
 
 def _store(clip: Clip, path: Path) -> str:
