@@ -107,21 +107,25 @@ def ours(source: Path, folder: Path, segments: dict | None = None, slow_motion: 
     return final.frame_count / (time.perf_counter() - started)
 
 
-def bare_ffmpeg(source: Path, folder: Path, x: str | None = None) -> float:
-    x = x or pan()
-    frames = round(source_info(source).duration * 30)
+def encode_fps(arguments: list[str], frames: int, target: Path) -> float:
+    """Frames per second of one ffmpeg run: `arguments` (inputs and filters), then
+    the encoder settings every line here shares."""
     started = time.perf_counter()
     subprocess.run(
         [
-            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
-            "-vf", f"crop={round(CROP_WIDTH)}:1080:'{x}':0,scale={OUTPUT[0]}:{OUTPUT[1]}",
-            "-c:v", "libx264", *PRESETS["fast"]["libx264"], "-pix_fmt", "yuv420p", "-c:a", "aac",
-            str(folder / "bare.mp4"),
+            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y", *arguments,
+            "-c:v", "libx264", *PRESETS["fast"]["libx264"], "-pix_fmt", "yuv420p", "-c:a", "aac", str(target),
         ],
         check=True,
         timeout=1200,
     )  # fmt: skip
     return frames / (time.perf_counter() - started)
+
+
+def bare_ffmpeg(source: Path, folder: Path, x: str | None = None) -> float:
+    crop = f"crop={round(CROP_WIDTH)}:1080:'{x or pan()}':0,scale={OUTPUT[0]}:{OUTPUT[1]}"
+    frames = round(source_info(source).duration * 30)
+    return encode_fps(["-i", str(source), "-vf", crop], frames, folder / "bare.mp4")
 
 
 REEL = [(0.0, 4.0), (3.0, 7.0), (6.0, 10.0)]  # three 4 s clips of the source
@@ -156,18 +160,8 @@ def reel_bare(source: Path, folder: Path) -> float:
     chains.append(f"[x1][v2]xfade=transition=fade:duration={DISSOLVE}:offset={2 * (length - DISSOLVE)}[vout]")
     chains.append(f"[0:a][1:a]acrossfade=d={DISSOLVE}[a1];[a1][2:a]acrossfade=d={DISSOLVE}[aout]")
     frames = round((3 * length - 2 * DISSOLVE) * 30)
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y", *inputs,
-            "-filter_complex", ";".join(chains), "-map", "[vout]", "-map", "[aout]",
-            "-c:v", "libx264", *PRESETS["fast"]["libx264"], "-pix_fmt", "yuv420p", "-c:a", "aac",
-            str(folder / "reel-bare.mp4"),
-        ],
-        check=True,
-        timeout=1200,
-    )  # fmt: skip
-    return frames / (time.perf_counter() - started)
+    graph = ["-filter_complex", ";".join(chains), "-map", "[vout]", "-map", "[aout]"]
+    return encode_fps([*inputs, *graph], frames, folder / "reel-bare.mp4")
 
 
 def naive_moviepy(source: Path, folder: Path) -> float:

@@ -43,6 +43,25 @@ def monkeypatch_module():
         yield patch
 
 
+LAPTOP, PHONE = (1366, 768), (390, 844)
+
+
+@pytest.fixture(params=[LAPTOP, PHONE], ids=["1366", "390"])
+def size(request):
+    return request.param
+
+
+@pytest.fixture
+def editor_page(browser, size):
+    """A page at the size; the phone one has a touch screen (drags are touch drags)."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=size == PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})

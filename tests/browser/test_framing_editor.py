@@ -13,35 +13,17 @@ from exports import edits, worker
 from exports.models import ExportJob, Overlay, Project
 from games import pictures
 from games.models import Game, PictureKind
-from tests.browser.conftest import log_in, off_the_page_thread, screenshots
+from tests.browser.conftest import LAPTOP, PHONE, log_in, off_the_page_thread, screenshots
 from tests.browser.test_project_pages import SMALL, centre, project_with_game_video
 from tests.conftest import PASSWORD
 from tests.servers import web_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LAPTOP, PHONE = (1366, 768), (390, 844)
-
 
 @pytest.fixture(scope="session")
 def media(tmp_path_factory):
     return tmp_path_factory.mktemp("framing-editor-media")
-
-
-@pytest.fixture(params=[LAPTOP, PHONE], ids=["1366", "390"])
-def size(request):
-    return request.param
-
-
-@pytest.fixture
-def editor_page(browser, size):
-    """A page at the size; the phone one has a touch screen (drags are touch drags)."""
-    width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=size == PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def open_editor(page, url: str, project) -> None:

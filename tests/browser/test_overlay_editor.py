@@ -95,12 +95,12 @@ def open_overlay(page, url: str, project: Project) -> None:
     expect(page.locator("#overlay-canvas")).to_be_visible()
 
 
-def grass_video(media: Path, seconds: float = 4.0) -> Path:
-    path = media / f"grass-{seconds}.mp4"
+def grass_video(media: Path, seconds: float = 4.0, size: tuple[int, int] = FRAME) -> Path:
+    path = media / f"grass-{seconds}-{size[0]}x{size[1]}.mp4"
     if not path.exists():
         subprocess.run(
             [settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-             "-i", f"color=c={GRASS}:size={FRAME[0]}x{FRAME[1]}:rate=25", "-t", str(seconds),
+             "-i", f"color=c={GRASS}:size={size[0]}x{size[1]}:rate=25", "-t", str(seconds),
              "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(path)],
             check=True, timeout=60,
         )  # fmt: skip
@@ -111,6 +111,11 @@ def with_working_video(owner, media: Path, seconds: float = 4.0, *, exported_by_
     """A one-clip project whose framed video (grass) exists; with `exported_by_job`, made
     by a finished framing export whose snapshot is the project's framing now."""
     project = ready_project(owner, media, [seconds])
+    clip = project.project_clips.get().clip  # the clip is grass too: the final is rendered from it
+    clip.file_key = store_file(
+        grass_video(media, seconds, (320, 180)), f"users/{owner.pk}/clips/{clip.pk}.mp4"
+    )
+    clip.save(update_fields=["file_key"])
     framed = grass_video(media, seconds)
     key = store_file(framed, f"users/{owner.pk}/projects/{project.pk}/working-1.mp4")
     config = jobs.framing_config(project, JobType.FRAMING) if exported_by_job else None
@@ -271,7 +276,7 @@ def decoded_frame(key: str, seconds: float) -> np.ndarray:
 
 
 def test_the_exported_overlay_shows_the_default_highlight_on_grass(page, alice, media):
-    project = with_working_video(alice, media)
+    project = with_working_video(alice, media, exported_by_job=True)
     with web_process(**SMALL) as url:
         region_at_half_a_second(page, url, project)
         page.locator(".export-start").click()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from exports.models import Project
 from tests.browser.conftest import screenshots
-from tests.browser.test_framing_editor import LAPTOP, PHONE, no_sideways_scroll, open_editor
+from tests.browser.test_framing_editor import no_sideways_scroll, open_editor
 from tests.browser.test_project_pages import project_with_game_video
 from tests.servers import web_process
 from videoeditor.vocabulary import vocabulary
@@ -22,21 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(scope="session")
 def media(tmp_path_factory):
     return tmp_path_factory.mktemp("slow-motion-media")
-
-
-@pytest.fixture(params=[LAPTOP, PHONE], ids=["1366", "390"])
-def size(request):
-    return request.param
-
-
-@pytest.fixture
-def editor_page(browser, size):
-    width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=size == PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def slow_project(owner, media) -> Project:
