@@ -26,7 +26,7 @@ from rest_framework.authtoken.models import Token
 from websockets.sync.client import connect
 
 from exports import jobs, liveness
-from exports.models import ExportJob, Project, WorkingVideo
+from exports.models import ExportJob, WorkingVideo
 from games.objects import object_store
 from tests.exports.exporting import ready_project
 from tests.servers import web_process, worker_process
@@ -50,7 +50,8 @@ def long_render(settings, media_dir):
         project = ready_project(owner, media_dir, [6.0])
         project.project_clips.update(segments=SLOW_MOTION)
         # repeated frames: these tests need a render of a few seconds, not in-between frames
-        Project.objects.filter(pk=project.pk).update(slow_motion="repeat")
+        project.slow_motion = "repeat"
+        project.save(update_fields=["slow_motion"])
         return project
 
     return make
