@@ -209,19 +209,6 @@ def run_ffmpeg(command: list[str], folder: Path, on_progress: Callable[[float], 
         ffmpeg.finish(on_progress)
 
 
-def first_frame_time(path: Path) -> float:
-    """Seconds from the file's start to its first video frame."""
-    # One frame to decode: no probing ahead and no decoder threads (they cost more than the frame).
-    with av.open(str(path), options={"probesize": "32", "analyzeduration": "0"}) as container:
-        video = container.streams.video[0]
-        video.thread_type = "NONE"
-        origin = (container.start_time or 0) / av.time_base
-        for frame in container.decode(video):
-            if frame.time is not None:
-                return max(0.0, frame.time - origin)
-    return 0.0
-
-
 def cut_file(
     source: str,
     start: float,
@@ -241,8 +228,7 @@ def cut_file(
     try:
         cut = _write(source, start, end, target, folder, on_progress, codec)
         try:
-            probe(str(target))
-            first_frame = first_frame_time(target)
+            first_frame = probe(str(target)).first_frame
         except NotAVideo as exc:
             raise ExtractionError(f"The cut clip came out unreadable: {exc}") from None
         except av.error.FFmpegError as exc:

@@ -25,6 +25,7 @@ class VideoInfo:
     fps: float
     codec: str
     has_audio: bool
+    first_frame: float = 0.0  # seconds from the file's start to its first video frame
 
 
 def probe(source: str, timeout: float = 30.0) -> VideoInfo:
@@ -47,7 +48,7 @@ def probe(source: str, timeout: float = 30.0) -> VideoInfo:
             raise NotAVideo(
                 "This video has no readable duration, frame rate or frame size; it may be truncated."
             )
-        _check_decodes_to_the_end(container, video, duration)
+        first_frame = _check_decodes_to_the_end(container, video, duration)
         return VideoInfo(
             duration=round(float(duration), 3),
             width=video.codec_context.width,
@@ -55,16 +56,21 @@ def probe(source: str, timeout: float = 30.0) -> VideoInfo:
             fps=round(float(Fraction(rate)), 3),
             codec=video.codec_context.name,
             has_audio=bool(container.streams.audio),
+            first_frame=first_frame,
         )
 
 
-def _check_decodes_to_the_end(container, video, duration: float) -> None:
+def _check_decodes_to_the_end(container, video, duration: float) -> float:
     """Decode the first frame, then walk the packets of the last second. A file cut
     short keeps its header (faststart puts the index first), so only the tail shows
-    it. Seeking costs a range request or two; demuxing the tail decodes nothing."""
+    it. Seeking costs a range request or two; demuxing the tail decodes nothing.
+    Returns the first frame's time from the file's start."""
     try:
-        if next(container.decode(video), None) is None:
+        first = next(container.decode(video), None)
+        if first is None:
             raise NotAVideo("This video has no frames we can decode.")
+        origin = (container.start_time or 0) / av.time_base
+        first_frame = max(0.0, first.time - origin) if first.time is not None else 0.0
         end = float(video.duration * video.time_base) if video.duration else duration
         container.seek(int(max(0.0, end - 1.0) / video.time_base), stream=video, backward=True)
         last = 0.0
@@ -80,3 +86,4 @@ def _check_decodes_to_the_end(container, video, duration: float) -> None:
         raise NotAVideo(
             f"This video stops early (its frames end at {last:.1f} s of {end:.1f} s); it may be truncated."
         )
+    return first_frame
