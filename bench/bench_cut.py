@@ -12,13 +12,11 @@ to the clip's start and reports the first packet it copies, with its time and
 codec, on a second output), so the game is opened once, as the bare copy opens it.
 The keyframe lookup that opened it first, with PyAV, cost 1.23x-1.37x and 1.57x-1.66x
 (opening an MP4 parses its whole sample index: about 30 ms for 90 minutes, 8 ms
-for 10). What remains: `-movflags +faststart` (about 1 ms), the probe of the 15 s
-result (about 2 ms) and its first-frame read (about 1 ms, single-threaded and
-without probing ahead): 4 to 6 ms a cut, whatever the game's length. Measured on
-2 cores shared with other work (load average 2.5 to 5): 1.15x to 1.29x for the
-10-minute game (33-37 vs 28-29 ms) and 0.94x to 1.09x for the 90-minute one
-(69-73 vs 64-77 ms). Merging the first-frame read into the probe (it decodes that
-frame already) would save another millisecond.
+for 10). What remains: `-movflags +faststart` (about 1 ms) and the probe of the 15 s
+result (about 2 ms; it decodes the first frame, whose time gives the lead-in): 3
+to 5 ms a cut, whatever the game's length. Measured on 2 cores shared with other
+work (load average 4 to 6): 0.94x to 1.11x for the 10-minute game and 0.85x to
+0.98x for the 90-minute one.
 """
 
 from __future__ import annotations
