@@ -6,6 +6,7 @@ Per tracker: the mean centre error (% of frame height) and the share of frames
 with IoU > 0.5 on the plain scenes; per occlusion scene whether it kept the
 target, reported it lost, or followed another player for more than a second (a
 failure); and the analysis speed (frames/s, the scene's own drawing excluded).
+The occlusion outcomes print one letter a scene: K kept, L lost, W wrong.
 Targets: error <= 2 %, IoU > 0.5 on >= 95 % of frames, >= 9 of 10 occlusion
 scenes kept or lost, >= 100 frames/s. BENCH_TRACK_SECONDS sets the scene length
 (default 6), BENCH_TRACK_METHODS the trackers (default ncc,csrt).
@@ -103,8 +104,7 @@ class TrackResult:
         verdicts = [
             f"err {self.centre_error:.2f}% ({'met' if self.centre_error <= 2 else 'MISSED'})",
             f"IoU>0.5 {self.iou_share:.1f}% ({'met' if self.iou_share >= 95 else 'MISSED'})",
-            f"occl {self.outcomes.count('kept')}k/{self.outcomes.count('lost')}l/"
-            f"{self.outcomes.count('wrong')}w ({'met' if good >= 9 else 'MISSED'})",
+            f"occlusions {''.join(o[0].upper() for o in self.outcomes)} ({'met' if good >= 9 else 'MISSED'})",
             f"{self.fps:.0f} fps ({'met' if self.fps >= 100 else 'MISSED'})",
         ]
         return f"{'track ' + self.method:<44} " + "  ".join(verdicts) + f"  [load {self.load}]"

@@ -225,15 +225,20 @@ class _NccFollower:
     def __init__(self, frame: np.ndarray, box: Box, fps: float) -> None:
         x, y, w, h = box
         self.w, self.h = max(4, round(w)), max(4, round(h))
-        self.pos = np.array([x + w / 2, y + h / 2])
+        # A box drawn partly off the picture (a player at its edge) is moved inside it.
+        self.w, self.h = min(self.w, frame.shape[1]), min(self.h, frame.shape[0])
+        self.pos = np.array(
+            [
+                min(max(x + w / 2, self.w / 2), frame.shape[1] - self.w / 2),
+                min(max(y + h / 2, self.h / 2), frame.shape[0] - self.h / 2),
+            ]
+        )
         self.velocity = np.zeros(2)
         self.sure = self.pos  # the last centre the picture vouched for (moved with the camera)
         self.shift = np.zeros(2)
         self.previous = self._small(frame)
         self.window = cv2.createHanningWindow(self.previous.shape[::-1], cv2.CV_32F)
         self.first = self._patch(frame, self.pos)
-        if self.first is None:
-            raise ValueError("The box is outside the frame.")
         self.template = self.first.astype(np.float32)
         self.usual = 1.0  # the running match score while the player is in plain view
         self.seen = 0
