@@ -39,7 +39,9 @@ from exports.render.yuv import planes
 # DIS presets are ULTRAFAST (0), FAST (1), MEDIUM (2); see bench/bench_slowmo.py for
 # quality per millisecond at 1080p.
 DEFAULT_PRESET = cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST
-DEFAULT_ANALYSIS_WIDTH = 480
+# 320 rather than 480 wide: at 1080p, 43 against 62 ms an in-between frame, 36.1
+# against 38.4 dB (repetition: 19.7 dB); the final export renders 10 % faster.
+DEFAULT_ANALYSIS_WIDTH = 320
 DEFAULT_FINEST_SCALE: int | None = 1
 # Within this distance of 0 or 1, t is the frame itself.
 T_EPSILON = 1e-6
