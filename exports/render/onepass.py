@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -33,7 +32,7 @@ import torch
 from exports.render.framing import crop_boxes
 from exports.render.overlay import apply_overlay_yuv
 from exports.render.pipeline import RESAMPLER, Cancelled, FramingResult, Prefetch, default_device
-from exports.render.reel import layers_at, reel_duration
+from exports.render.reel import compose, layers_at, reel_duration
 from exports.render.segments import layout, output_duration, source_times
 from exports.render.upscale import SCALE, upscale
 from exports.render.video_io import AudioPlan, Encoder, even, source_info, video_seconds
@@ -75,38 +74,25 @@ def decode(path: str | Path, width: int, height: int) -> Iterator[tuple[float, n
             yield float(frame.time or 0.0), frame.to_ndarray()
 
 
-@dataclass
 class ClipFrames:
     """A clip's framed frames at its own rate, j = 0 .. count - 1, asked for in order."""
 
-    plan: ClipPlan
-    out_size: tuple[int, int]
-    aspect: float
-    slow_motion: str
-    width: int = 0
-    height: int = 0
-    fps: Fraction = Fraction(0)
-    count: int = 0
-    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
-    file_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    slow: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    has_audio: bool = False
-
-    def __post_init__(self) -> None:
-        info = source_info(self.plan.source)
+    def __init__(self, plan: ClipPlan, out_size: tuple[int, int], slow_motion: str) -> None:
+        self.plan, self.out_size = plan, out_size
+        info = source_info(plan.source)
         self.width, self.height = info.width - info.width % 2, info.height - info.height % 2
         self.fps, self.has_audio = info.fps, info.has_audio
-        segments = self.plan.segments
+        segments = plan.segments
         self.count = max(1, math.floor(output_duration(segments) * self.fps + 1e-6))
-        clip_times = source_times(segments, np.arange(self.count) / float(self.fps))
-        self.file_times = clip_times + self.plan.lead_in
-        self.boxes = crop_boxes(self.plan.crop_keyframes, clip_times, self.width, self.height, self.aspect)
-        speeds = np.array([s.speed for s in layout(segments)])
-        starts = np.array([s.output_start for s in layout(segments)])
-        index = np.clip(
-            np.searchsorted(starts, np.arange(self.count) / float(self.fps), "right") - 1, 0, None
-        )
-        self.slow = (speeds[index] < 1.0) & (self.slow_motion == SMOOTH)
+        own_times = np.arange(self.count) / float(self.fps)
+        clip_times = source_times(segments, own_times)
+        self.file_times = clip_times + plan.lead_in
+        aspect = out_size[0] / out_size[1]
+        self.boxes = crop_boxes(plan.crop_keyframes, clip_times, self.width, self.height, aspect)
+        laid = layout(segments)
+        starts = np.array([s.output_start for s in laid])
+        index = np.clip(np.searchsorted(starts, own_times, "right") - 1, 0, None)
+        self.slow = (np.array([s.speed for s in laid])[index] < 1.0) & (slow_motion == SMOOTH)
         self.frames: Prefetch | None = None
         self.current = self.upcoming = None
         self.interpolator = None  # a MotionInterpolator, made at the first in-between frame
@@ -189,7 +175,7 @@ def render(
     transition = transition or CUT
     out_width, out_height = even(output_size[0]), even(output_size[1])
     device = default_device(device)
-    parts = [ClipFrames(plan, (out_width, out_height), out_width / out_height, slow_motion) for plan in clips]
+    parts = [ClipFrames(plan, (out_width, out_height), slow_motion) for plan in clips]
     fps = parts[0].fps
     durations = [part.seconds for part in parts]
     total = (
@@ -205,7 +191,7 @@ def render(
     with_audio = audio and all(p.has_audio for p in parts)
     sound = audio_plan(clips, durations, transition) if with_audio else None
     encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, quality=quality, audio=sound)
-    black = blank(out_width, out_height)
+    black = torch.from_numpy(blank(out_width, out_height)).to(device).float()  # fades go to it
     regions = regions or []
     written = 0
     threads = torch.get_num_threads(), cv2.getNumThreads()
@@ -219,9 +205,7 @@ def render(
             times = np.arange(first, min(total, first + batch_size)) / float(fps)
             shown = [layers_at(float(t), durations, transition) for t in times]
             pictures = _framed(parts, shown, device, small, upscaler, (out_width, out_height))
-            frames = [
-                _blend(layers, pics, black, device) for layers, pics in zip(shown, pictures, strict=True)
-            ]
+            frames = [_blend(layers, pics, black) for layers, pics in zip(shown, pictures, strict=True)]
             if regions:
                 apply_overlay_yuv(frames, times, effect, regions, out_width, out_height)
             for frame in frames:
@@ -278,16 +262,14 @@ def _framed(parts, shown, device, small, upscaler, size) -> list[list]:
     return pictures
 
 
-def _blend(layers, pictures, black, device):
-    """One picture, or the layers mixed by their weights; weights below 1 in total fade to black."""
+def _blend(layers, pictures, black: torch.Tensor):
+    """One picture, or the layers mixed by their weights (reel.compose)."""
     if len(layers) == 1 and layers[0].weight == 1.0:
         return pictures[0]
-    base = torch.as_tensor(black).to(device).float()
-    out = base.clone()
-    for layer, picture in zip(layers, pictures, strict=True):
-        out += (torch.as_tensor(picture).float() - base) * layer.weight
-    out = out.add_(0.5).clamp_(0, 255).to(torch.uint8)
-    return out.numpy() if device == "cpu" else out
+    frames = [torch.as_tensor(picture).to(black.device).float() for picture in pictures]
+    mixed = compose(frames, [layer.weight for layer in layers], black)
+    mixed = mixed.add_(0.5).clamp_(0, 255).to(torch.uint8)
+    return mixed.numpy() if black.device.type == "cpu" else mixed
 
 
 # --- sound ---------------------------------------------------------------------------------

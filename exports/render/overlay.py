@@ -19,6 +19,7 @@ import torch
 
 from exports.render.effects import BRIGHTEN, DIM, EFFECTS, ELLIPSE_FIELDS
 from exports.render.timeline import interpolate_keyframes
+from exports.render.yuv import planes, rgb_to_yuv
 
 
 def ellipse_parameters(regions: list[dict], times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,8 +214,6 @@ def apply_overlay_yuv(
     the highlight drawn in place, plane by plane (the chroma planes with the ellipse
     at their half scale). Only the ellipse's bounding box is touched, except for
     `dim`, which darkens everything else."""
-    from exports.render.yuv import planes, rgb_to_yuv
-
     if effect not in EFFECTS:
         raise ValueError(f"unknown effect {effect!r}")
     active, params, colours = ellipse_parameters(regions, np.asarray(times, dtype=np.float64))

@@ -61,9 +61,10 @@ def layers_at(time: float, durations: list[float], transition: dict) -> list[Lay
     return shown
 
 
-def compose(pictures: list[torch.Tensor], weights: list[float]) -> torch.Tensor:
-    """Blend frames (3, H, W, float) by their weights; weights below 1 in total fade to black."""
-    out = torch.zeros_like(pictures[0])
+def compose(pictures: list[torch.Tensor], weights: list[float], black=0.0) -> torch.Tensor:
+    """Blend frames (float) by their weights; weights below 1 in total fade to `black`
+    (0 for RGB; the packed YUV black frame for the renderer's frames)."""
+    out = torch.zeros_like(pictures[0]) + black
     for picture, weight in zip(pictures, weights, strict=True):
-        out += picture * weight
+        out += (picture - black) * weight
     return out

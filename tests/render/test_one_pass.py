@@ -103,8 +103,8 @@ def two_pass_reference(path) -> list[np.ndarray]:
     return reference
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    error = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+def psnr(a, b) -> float:
+    error = np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2)
     return float("inf") if error == 0 else 10 * math.log10(255.0**2 / error)
 
 

@@ -4,20 +4,14 @@ path CUDA takes, run here on the CPU)."""
 
 from __future__ import annotations
 
-import math
-
 import av
 import numpy as np
 import torch
 
 from exports.render.yuv import blank, crop_resize_frame, from_rgb, planes, rgb_to_yuv, to_rgb
+from tests.render.test_one_pass import psnr
 
 W, H = 320, 180
-
-
-def psnr(a, b) -> float:
-    error = np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2)
-    return float("inf") if error == 0 else 10 * math.log10(255.0**2 / error)
 
 
 def edges() -> np.ndarray:
