@@ -226,3 +226,77 @@ class ExportEvent(StepEvent):
     """Every step of a job, with its reason: the history an admin reads to triage."""
 
     job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="events")
+
+
+# --- Following a player -----------------------------------------------------------------
+
+
+def new_tracking_id() -> str:
+    return f"track_{uuid.uuid4().hex}"
+
+
+class TrackingJob(models.Model):
+    """Following one player through a clip, from the box the user drew at one moment
+    (config: {"time": clip seconds, "box": [x, y, width, height] in source pixels,
+    "resume_of": the tracking job whose track this one continues, or null}). Durable
+    like an export (exports/tracking_jobs.py: claim, heartbeat, cancel, sweeper); the
+    result is the track: {"fps", "frame_count", "boxes": [[x, y, w, h] | null per
+    frame], "confidence": [...]}, in the clip's source pixels, frame i at i / fps
+    seconds of the clip."""
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_tracking_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracking_jobs")
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="tracking_jobs")
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    config = models.JSONField(default=dict)
+    # The clip file it tracked: a re-cut clip (new times) makes the track stale.
+    clip_file_key = models.CharField(max_length=500, blank=True)
+    track = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="times a worker took it on")
+    requeues = models.PositiveIntegerField(default=0, help_text="times it was queued again unclaimed")
+    worker_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["clip", "-created_at"]),
+            models.Index(fields=["status", "queued_at"]),
+        ]
+        constraints = [
+            # One player followed at a time per clip: a second would race for "the clip's track".
+            models.UniqueConstraint(
+                fields=["clip"],
+                condition=models.Q(status__in=["pending", "processing"]),
+                name="one_active_tracking_per_clip",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class TrackingEvent(StepEvent):
+    job = models.ForeignKey(TrackingJob, on_delete=models.CASCADE, related_name="events")
+
+
+class ClipHighlight(models.Model):
+    """The highlight regions of a clip, in the clip's own coordinates: times in
+    seconds from the clip start, ellipses in source pixels: regions [{id,
+    start_time, end_time, enabled, label, keyframes: [{time, x, y, radius_x,
+    radius_y, opacity, color}]}]. The one truth of highlights: every project that
+    uses the clip shows them re-projected through its framing (exports/highlights.py),
+    so work done in one project carries to the others and survives re-framing."""
+
+    clip = models.OneToOneField(Clip, on_delete=models.CASCADE, related_name="highlight")
+    regions = models.JSONField(default=list)
+    # The 2 s region labelled with the clip's name is made once, after its first framing export.
+    starter_made = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"Highlights of {self.clip}"
