@@ -1,7 +1,7 @@
 from django.urls import path
 
 import videoeditor.converters  # noqa: F401  (registers <id:...>)
-from exports import api
+from exports import api, follow_api, highlights_api, tracking_api
 
 project = "projects/<id:project_id>"
 urlpatterns = [
@@ -27,3 +27,4 @@ urlpatterns = [
     path("downloads/<id:video_id>", api.DownloadDetail.as_view(), name="download-detail"),
     path("downloads/<id:video_id>/file", api.DownloadFile.as_view(), name="download-file"),
 ]
+urlpatterns += tracking_api.urlpatterns + highlights_api.urlpatterns + follow_api.urlpatterns
