@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from exports import jobs
-from exports.models import ExportEvent, ExportJob, JobStatus, JobType
+from exports import jobs, tracking_jobs
+from exports.models import ExportEvent, ExportJob, JobStatus, JobType, TrackingEvent, TrackingJob
 from videoeditor.history import history_of
 
 log = logging.getLogger(__name__)
@@ -213,3 +213,57 @@ class ExportJobAdmin(admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/exports/exportjob/mark_failed.html", context)
+
+
+# --- Tracking jobs ----------------------------------------------------------------------
+
+
+@admin.register(TrackingJob)
+class TrackingJobAdmin(admin.ModelAdmin):
+    """Following a player, for triage: read-only like exports; a status changes only
+    through exports.tracking_jobs (cancel is the one action)."""
+
+    list_display = ["id", "status", "owner", "clip", "attempts", "found", "age"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["id", "owner__username", "owner__email"]
+    list_select_related = ["owner", "clip"]
+    ordering = ["-created_at"]
+    inlines = [history_of(TrackingEvent)]
+    actions = ["cancel_selected"]
+    readonly_fields = [
+        "id", "status", "owner", "clip", "config", "clip_file_key", "error", "attempts", "requeues",
+        "worker_id", "created_at", "queued_at", "started_at", "completed_at",
+    ]  # fmt: skip
+    exclude = ["track"]  # thousands of numbers; "found" says what a triage needs
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_triage_permission(self, request) -> bool:
+        return request.user.has_perm("exports.change_trackingjob")
+
+    @admin.display(description="found")
+    def found(self, job: TrackingJob) -> str:
+        return f"{tracking_jobs.found_share(job.track):.0%}" if job.track else NOTHING
+
+    @admin.display(description="age", ordering="-created_at")
+    def age(self, job: TrackingJob) -> str:
+        return humanise(timezone.now() - job.created_at)
+
+    @admin.action(description="Cancel selected tracking jobs", permissions=["triage"])
+    def cancel_selected(self, request, queryset) -> None:
+        by, cancelled = request.user.get_username(), 0
+        for job in queryset.order_by("created_at"):
+            try:
+                tracking_jobs.cancel(job, by=by)
+                cancelled += 1
+            except tracking_jobs.TrackingError as error:
+                self.message_user(request, f"{job.pk}: {error.message}", messages.WARNING)
+        if cancelled:
+            self.message_user(request, f"{cancelled} tracking job(s) cancelled.", messages.SUCCESS)

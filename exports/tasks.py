@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from exports import jobs, worker
+from exports import jobs, tracking_jobs, tracking_worker, worker
 
 
 def run_export(job_id: str) -> str | None:
@@ -10,6 +10,11 @@ def run_export(job_id: str) -> str | None:
     return worker.run_export(job_id)
 
 
+def run_tracking(job_id: str) -> float | None:
+    """Queued by exports.tracking_jobs.enqueue; the job row says whom to follow in which clip."""
+    return tracking_worker.run_tracking(job_id)
+
+
 def sweep_stale_exports() -> list[str]:
-    """Scheduled every minute (see migration 0003)."""
-    return jobs.sweep()
+    """Scheduled every minute (see migration 0003): export jobs, then tracking jobs."""
+    return jobs.sweep() + tracking_jobs.sweep()
