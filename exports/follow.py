@@ -17,13 +17,13 @@ from django.conf import settings
 
 from exports import edits
 from exports.exported_framing import framing_snapshot
-from exports.models import JobStatus, ProjectClip, TrackingJob
+from exports.models import ProjectClip, TrackingJob
 from exports.region_edits import HIGHLIGHT, rounded
 from exports.render import camera
 from exports.render.framing import crop_boxes
 from exports.render.reel import starts
 from exports.render.segments import output_duration, output_time
-from games.models import Clip
+from exports.tracking_jobs import found_share, lost_spans
 from videoeditor.errors import UserFacingError
 
 TARGETS = ("framing", "overlay")
@@ -31,17 +31,6 @@ TARGETS = ("framing", "overlay")
 
 class FollowError(UserFacingError):
     pass
-
-
-def latest_track_job(clip: Clip) -> TrackingJob | None:
-    """The clip's newest finished track of its current cut (a re-cut clip has new
-    times, so a track of an earlier file no longer fits it)."""
-    return (
-        TrackingJob.objects.filter(clip=clip, status=JobStatus.COMPLETE, track__isnull=False)
-        .filter(clip_file_key=clip.file_key or "")
-        .order_by("-completed_at", "-created_at")
-        .first()
-    )
 
 
 def _times_and_boxes(track: dict, duration: float | None = None) -> tuple[np.ndarray, list]:
@@ -54,27 +43,6 @@ def _times_and_boxes(track: dict, duration: float | None = None) -> tuple[np.nda
         keep = times <= duration + 1e-6
         times, boxes = times[keep], [b for b, k in zip(boxes, keep, strict=True) if k]
     return times, [None if b is None or any(not math.isfinite(v) for v in b) else b for b in boxes]
-
-
-def lost_spans(track: dict, duration: float | None = None) -> list[dict]:
-    """The spans (clip seconds) where the player was not found: a frame lasts 1 / fps."""
-    times, boxes = _times_and_boxes(track, duration)
-    step = 1 / float(track["fps"])
-    end_of_clip = duration if duration is not None else len(boxes) * step
-    spans, first = [], None
-    for index, box in enumerate([*boxes, (0, 0, 0, 0)]):
-        if box is None and first is None:
-            first = index
-        elif box is not None and first is not None:
-            end = min(float(times[index - 1]) + step, end_of_clip)
-            spans.append({"start_time": rounded(float(times[first]), 4), "end_time": rounded(end, 4)})
-            first = None
-    return spans
-
-
-def found_share(track: dict) -> float:
-    boxes = track["boxes"]
-    return sum(b is not None for b in boxes) / len(boxes) if boxes else 0.0
 
 
 def _rounded_regions(regions: list[dict], label: str | None = None) -> list[dict]:
@@ -300,7 +268,7 @@ def proposal(
         id_prefix=prefix,
         **style,
     )
-    spans = lost_spans(track, clip.duration)
+    spans = lost_spans(track)
     return {
         "job_id": track_job.id,
         "target": target,
@@ -311,5 +279,5 @@ def proposal(
         "framed_regions": _rounded_regions(framed),
         "lost_spans": spans,
         "framed_lost_spans": _framed_lost_spans(spans, mapping["segments"], mapping["offset"]),
-        "found_share": rounded(found_share(track), 4),
+        "found_share": found_share(track),
     }

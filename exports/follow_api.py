@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from exports import follow
+from exports import follow, tracking_jobs
 from exports.api import owned_project_clip
 from exports.render.camera import DEAD_ZONE, PLACEMENTS
 from videoeditor.schema import errors
@@ -98,7 +98,7 @@ class FollowProposal(APIView):
         query = FollowQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         options = query.validated_data
-        job = follow.latest_track_job(project_clip.clip)
+        job = tracking_jobs.latest_track(project_clip.clip)
         if job is None:
             raise follow.FollowError(
                 404,
