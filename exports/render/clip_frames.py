@@ -22,7 +22,7 @@ import numpy as np
 from exports.render.pipeline import Cancelled
 from exports.render.video_io import source_info
 
-MIN_ANALYSIS_HEIGHT = 120  # below this a player is a few pixels: not worth tracking
+MIN_ANALYSIS_HEIGHT = 120  # the budget shrinks frames no further: a player would be a few pixels
 
 
 @dataclass
@@ -56,7 +56,7 @@ def analysis_size(
     width, height = source_size
     aspect = width / height
     fitting = math.sqrt(memory_budget / (max(count, 1) * 1.5 * aspect))
-    target = max(MIN_ANALYSIS_HEIGHT, min(analysis_height, height, fitting))
+    target = min(analysis_height, height, max(MIN_ANALYSIS_HEIGHT, fitting))
     out_height = max(2, int(target) // 2 * 2)
     out_width = max(2, round(out_height * aspect / 2) * 2)
     return out_width, out_height
