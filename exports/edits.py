@@ -9,9 +9,12 @@ segments        {trim_start, trim_end, splits: [t, ...], speeds: [s, ...]}
                 seconds from the clip start; len(speeds) == len(splits) + 1;
                 each speed one of SPEEDS (0.25x to 2x: the slow-motion and
                 fast-forward choices the editor offers).
-overlay regions [{id, start_time, end_time, enabled, keyframes: [{time, x, y,
-                radius_x, radius_y, opacity, color}]}]  seconds and pixels of the
-                framed video; each region at least 0.5 s; regions do not overlap.
+overlay regions [{id, start_time, end_time, enabled, label?, keyframes: [{time,
+                x, y, radius_x, radius_y, opacity, color}]}]  seconds and pixels of
+                the framed video; each region at least 0.5 s; regions do not
+                overlap; the label (at most 80 characters) only when there is one.
+                A clip's highlight (exports/highlights.py) has the same shape in
+                clip seconds and source pixels.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from videoeditor.errors import UserFacingError
 
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 MIN_REGION_SECONDS = 0.5
+MAX_LABEL_LENGTH = 80  # a region's optional label (the clip's name on a starter region)
 DEFAULT_REGION_SECONDS = 2.0  # a new highlight region's length, where the clip allows
 # A new highlight: yellow at half strength (15 % looked olive on a green pitch; see
 # tests/render/test_overlay.py's measurement on grass), radii a share of the framed
@@ -148,8 +152,13 @@ def clean_transition(transition: Any) -> dict:
     return {"type": kind, "duration": duration}
 
 
-def clean_regions(regions: Any, *, width: int, height: int, duration: float | None) -> list[dict]:
-    """Highlight regions in the framed video (`width` x `height`, `duration` s when known)."""
+def clean_regions(
+    regions: Any, *, width: int, height: int, duration: float | None,
+    min_seconds: float = MIN_REGION_SECONDS, of: str = "the framed video",
+) -> list[dict]:  # fmt: skip
+    """Highlight regions in the framed video (`width` x `height`, `duration` s when
+    known), or, with `of` naming it, in a clip's own coordinates (a clip's regions
+    may be shorter: slow motion makes them longer on screen)."""
     if not isinstance(regions, list):
         raise EditError("Regions must be a list.")
     cleaned = []
@@ -158,10 +167,13 @@ def clean_regions(regions: Any, *, width: int, height: int, duration: float | No
         region = _object(raw, what)
         start = _number(region.get("start_time"), f"{what}'s start_time")
         end = _number(region.get("end_time"), f"{what}'s end_time")
-        if start < 0 or end - start < MIN_REGION_SECONDS - 1e-9:
-            raise EditError(f"{what} must start at 0 s or later and last at least {MIN_REGION_SECONDS:g} s.")
+        if start < 0 or end - start < min_seconds - 1e-9:
+            raise EditError(f"{what} must start at 0 s or later and last at least {min_seconds:g} s.")
         if duration is not None and end > duration + 1e-6:
-            raise EditError(f"{what} ends at {end:g} s, after the framed video's {duration:g} s.")
+            raise EditError(f"{what} ends at {end:g} s, after the end of {of} ({duration:g} s).")
+        label = region.get("label", "")
+        if not isinstance(label, str) or len(label) > MAX_LABEL_LENGTH:
+            raise EditError(f"{what}'s label must be text of at most {MAX_LABEL_LENGTH} characters.")
         enabled = region.get("enabled", True)
         if not isinstance(enabled, bool):
             raise EditError(f"{what}'s enabled must be true or false.")
@@ -181,6 +193,7 @@ def clean_regions(regions: Any, *, width: int, height: int, duration: float | No
                 "end_time": end,
                 "enabled": enabled,
                 "keyframes": cleaned_keyframes,
+                **({"label": label.strip()} if label.strip() else {}),
             }
         )
     ordered = sorted(cleaned, key=lambda r: r["start_time"])

@@ -29,6 +29,7 @@ from django_q.tasks import async_task
 
 from exports import edits, liveness
 from exports.exported_framing import framing_snapshot
+from exports.highlights import to_project
 from exports.models import (
     ACTIVE_STATUSES,
     ExportEvent,
@@ -194,7 +195,7 @@ FRAMING_KEYS = ("aspect_ratio", "output_size", "transition", "clips", "upscale_w
 def overlay_config(project: Project) -> dict:
     """The final video's snapshot: the framing its working video was rendered from
     (the clips' files and edits, the transition, the size), and the highlights,
-    which are in that video's coordinates and times. The final video is rendered
+    the clips' highlights re-projected into that video's coordinates and times. The final video is rendered
     from the clips in one pass; the working video is not read."""
     working = project.working_video
     if working is None:
@@ -216,7 +217,7 @@ def overlay_config(project: Project) -> dict:
     overlay = project.overlay
     try:
         regions = edits.clean_regions(
-            overlay.regions, width=working.width, height=working.height, duration=working.duration
+            to_project(project)[0], width=working.width, height=working.height, duration=working.duration
         )
     except edits.EditError as error:
         raise ExportError(400, f"Highlights: {error.message}") from None

@@ -98,13 +98,12 @@ class EffectType(models.TextChoices):
 
 
 class Overlay(models.Model):
-    """The highlight edits of a project, in the coordinates of its framed video:
-    regions [{id, start_time, end_time, enabled, keyframes: [{time, x, y,
-    radius_x, radius_y, opacity, color}]}]."""
+    """A project's highlight settings. Its regions are the clips' (ClipHighlight),
+    shown through the project's framing (exports/highlights.py); the version moves
+    whenever they change, from this project or another showing the same clips."""
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="overlay")
     effect_type = models.CharField(max_length=16, choices=EffectType.choices, default=EffectType.YELLOW)
-    regions = models.JSONField(default=list)
     version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:

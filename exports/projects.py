@@ -210,16 +210,21 @@ def framed_duration(project: Project) -> float | None:
 
 
 def update_overlay(overlay: Overlay, version: int, changes: dict[str, Any]) -> Overlay:
+    """The overlay editor's save: the effect, and the regions in the framed video,
+    which are kept on the clips (exports/highlights.from_project)."""
+    from exports import highlights
     from exports.serializers import OverlaySerializer
 
     project = overlay.project
     values: dict[str, Any] = {}
     if "effect_type" in changes:
         values["effect_type"] = changes["effect_type"]
+    regions = None
     if "regions" in changes:
         width, height = output_size(project.aspect_ratio)
-        values["regions"] = edits.clean_regions(
-            changes["regions"], width=width, height=height, duration=framed_duration(project)
+        framing = highlights.project_framing(project)
+        regions = edits.clean_regions(
+            changes["regions"], width=width, height=height, duration=framing.duration
         )
     with transaction.atomic():
         updated = Overlay.objects.filter(pk=overlay.pk, version=version).update(
@@ -228,6 +233,8 @@ def update_overlay(overlay: Overlay, version: int, changes: dict[str, Any]) -> O
         fresh = Overlay.objects.select_related("project").get(pk=overlay.pk)
         if not updated:
             raise StaleVersion(OverlaySerializer(fresh).data)
+        if regions is not None:
+            highlights.from_project(project, regions)
         touch(project)
     return fresh
 
@@ -235,13 +242,20 @@ def update_overlay(overlay: Overlay, version: int, changes: dict[str, Any]) -> O
 # --- rendered videos ----------------------------------------------------------------------
 
 
-def record_working_video(project: Project, **video) -> WorkingVideo:
-    """A framing export finished: the new working video becomes current, and the
-    final video goes (its overlay was drawn on the old framing)."""
+def record_working_video(project: Project, framing: dict | None = None, **video) -> WorkingVideo:
+    """A framing export finished (`framing`: its snapshot): the new working video
+    becomes current, and the final video goes (its overlay was drawn on the old
+    framing). The overlay's coordinates change with it, so an editor holding the
+    old ones must read them again; a clip exported for the first time gets its
+    starter highlight."""
+    from exports.highlights import add_starter_regions
+
     with transaction.atomic():
         number = (project.workingvideos.aggregate(last=Max("version"))["last"] or 0) + 1
         working = WorkingVideo.objects.create(project=project, version=number, **video)
         Project.objects.filter(pk=project.pk).update(working_video=working, final_video=None)
+        Overlay.objects.filter(project=project).update(version=F("version") + 1)
+        add_starter_regions(project, framing)
         send_change(project.owner_id, "project", project.pk, "updated")
     return working
 
@@ -330,7 +344,7 @@ def projects_of(owner):
     made every list, and its count query, group a join of all the projects' clips."""
     from django.db.models import Exists, OuterRef, Prefetch
 
-    from exports.models import ACTIVE_STATUSES, ExportJob, JobType
+    from exports.models import ACTIVE_STATUSES, ClipHighlight, ExportJob, JobType
 
     exporting = {
         f"exporting_{stage}": Exists(
@@ -345,6 +359,12 @@ def projects_of(owner):
         Project.objects.filter(owner=owner)
         .select_related("working_video", "final_video", "overlay")
         .annotate(**exporting)
+        .annotate(
+            # the clips' highlights were edited (a starter region alone is not an edit)
+            highlights_edited=Exists(
+                ClipHighlight.objects.filter(clip__project_clips__project=OuterRef("pk"), version__gt=1)
+            )
+        )
         .prefetch_related(
             Prefetch("project_clips", ProjectClip.objects.select_related("clip__game").order_by("position"))
         )

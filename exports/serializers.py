@@ -3,9 +3,11 @@ from __future__ import annotations
 from collections import Counter
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exports import exported_framing, gallery
+from exports.highlights import to_project
 from exports.models import (
     AspectRatio,
     EffectType,
@@ -61,12 +63,34 @@ class ProjectClipSerializer(serializers.ModelSerializer):
 
 
 class OverlaySerializer(serializers.ModelSerializer):
+    """The project's highlights in its framed video: the clips' highlights
+    re-projected through its framing (exports/highlights.to_project)."""
+
     frame = serializers.SerializerMethodField(help_text="width and height of the framed video")
+    regions = serializers.SerializerMethodField(
+        help_text="[{id, start_time, end_time, enabled, label?, keyframes: [{time, x, y, radius_x, "
+        "radius_y, opacity, color}]}] in framed seconds and pixels"
+    )
+    notes = serializers.SerializerMethodField(
+        help_text="a sentence for each of the clips' highlights this project cannot show (trimmed away)"
+    )
 
     class Meta:
         model = Overlay
-        fields = ["effect_type", "regions", "frame", "version"]
+        fields = ["effect_type", "regions", "notes", "frame", "version"]
         read_only_fields = fields
+
+    def _shown(self, overlay: Overlay) -> tuple[list[dict], list[str]]:
+        if not hasattr(overlay, "shown"):
+            overlay.shown = to_project(overlay.project)
+        return overlay.shown
+
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
+    def get_regions(self, overlay: Overlay) -> list[dict]:
+        return self._shown(overlay)[0]
+
+    def get_notes(self, overlay: Overlay) -> list[str]:
+        return self._shown(overlay)[1]
 
     def get_frame(self, overlay: Overlay) -> dict:
         width, height = settings.OUTPUT_SIZES[overlay.project.aspect_ratio]
@@ -181,12 +205,11 @@ class ProjectSerializer(serializers.ModelSerializer):
                 states.append("done")
             else:
                 states.append("editing" if clip.version > 1 else "ready")
-        overlay = getattr(project, "overlay", None)
         if project.final_video_id is not None:
             states.append("done")
         elif getattr(project, "exporting_overlay", False):
             states.append("exporting")
-        elif overlay is not None and overlay.regions:
+        elif getattr(project, "highlights_edited", False):
             states.append("editing")
         else:
             states.append("ready" if project.working_video_id is not None else "pending")

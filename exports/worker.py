@@ -209,7 +209,7 @@ def finish(job: ExportJob, me: str, key: str, result: RenderResult, upscaler: st
         if job.type == JobType.OVERLAY:
             output = {"final_video": record_final_video(project, **video)}
         else:
-            output = {"working_video": record_working_video(project, **video)}
+            output = {"working_video": record_working_video(project, framing=job.config, **video)}
         if not jobs.transition(
             job.pk, JobStatus.COMPLETE, source=[R], where=mine, actor=me,
             reason=f"rendered {result.width}x{result.height}, {result.duration:.2f} s on {result.device}"

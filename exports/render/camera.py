@@ -147,37 +147,51 @@ def _follow(times: np.ndarray, target: np.ndarray, high: float, speed: float, ac
 # --- fewest keyframes ---------------------------------------------------------------------
 
 
-def reduce_keyframes(times: ArrayLike, values: Mapping[str, ArrayLike], tolerance: float) -> list[dict]:
+def reduce_keyframes(
+    times: ArrayLike,
+    values: Mapping[str, ArrayLike],
+    tolerance: float | Mapping[str, float],
+    keep: Sequence[int] = (),
+) -> list[dict]:
     """The fewest samples ({"time", field: value, ...}) whose interpolation
-    (timeline.interpolate) stays within `tolerance` of every field at every time.
-    Greedy: from the two ends, add the sample of the largest error until none is
-    too large; then drop every keyframe the others can do without."""
+    (timeline.interpolate) stays within `tolerance` (one for every field, or one
+    per field) of every field at every time. Greedy: from the two ends, add the
+    sample of the largest error until none is too large; then drop every keyframe
+    the others can do without. The samples in `keep` (indices) always stay, and
+    with them the two ends may go too (a value holds before the first keyframe and
+    after the last): a user's keyframes stay where they were put."""
     t = np.asarray(times, dtype=np.float64)
     fields = {name: np.asarray(v, dtype=np.float64) for name, v in values.items()}
     if len(t) == 0:
         raise ValueError("at least one sample is needed")
-    chosen = [0, len(t) - 1] if len(t) > 1 else [0]
+    limits = {name: tolerance[name] if isinstance(tolerance, Mapping) else tolerance for name in fields}
+    kept = sorted({int(i) for i in keep})
+    chosen = sorted({0, len(t) - 1, *kept})
     while True:
-        errors = _errors(t, fields, chosen)
+        errors = _errors(t, fields, chosen, limits)
         worst = int(np.argmax(errors))
-        if errors[worst] <= tolerance:
+        if errors[worst] <= 1.0:
             break
         bisect.insort(chosen, worst)  # a keyframe has no error, so worst is new
-    k = 1
-    while k < len(chosen) - 1:
+    first = 0 if kept else 1
+    k = first
+    while k < len(chosen) - (0 if kept else 1):
         trial = chosen[:k] + chosen[k + 1 :]
-        if _errors(t, fields, trial).max() <= tolerance:
+        if chosen[k] not in kept and trial and _errors(t, fields, trial, limits).max() <= 1.0:
             chosen = trial
         else:
             k += 1
     return [{"time": float(t[i]), **{name: float(v[i]) for name, v in fields.items()}} for i in chosen]
 
 
-def _errors(times: np.ndarray, fields: dict[str, np.ndarray], chosen: list[int]) -> np.ndarray:
+def _errors(
+    times: np.ndarray, fields: dict[str, np.ndarray], chosen: list[int], limits: dict[str, float]
+) -> np.ndarray:
+    """Each sample's worst error as a share of its field's tolerance."""
     errors = np.zeros(len(times))
-    for values in fields.values():
+    for name, values in fields.items():
         fitted = interpolate(times[chosen], values[chosen], times)
-        errors = np.maximum(errors, np.abs(fitted - values))
+        errors = np.maximum(errors, np.abs(fitted - values) / max(limits[name], 1e-12))
     return errors
 
 

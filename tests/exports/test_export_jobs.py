@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from exports import jobs, liveness, worker
+from exports.highlights import from_project
 from exports.models import ExportEvent, ExportJob, FinalVideo, JobStatus, Project, WorkingVideo
 from exports.projects import record_working_video
 from notifications.models import Notification
@@ -135,15 +136,17 @@ def test_a_multi_clip_export_joins_the_clips_and_an_overlay_export_makes_the_fin
     _, seconds, _ = decoded(job.working_video.file_key)
     assert seconds == pytest.approx(2.5, abs=0.08)
 
-    overlay = project.overlay
-    overlay.regions = [
+    project.refresh_from_db()
+    from_project(
+        project,
+        [
         {
             "id": "r1", "start_time": 0.0, "end_time": 2.0, "enabled": True,
             "keyframes": [{"time": 0.0, "x": 60, "y": 107, "radius_x": 30, "radius_y": 40, "opacity": 1.0,
                            "color": "#FFFF00"}],
         }
-    ]  # fmt: skip
-    overlay.save()
+        ],
+    )  # fmt: skip
     response = submit(alice_api, project, "overlay")
     assert response.status_code == 202, response.json()
     worker.run_export(response.json()["job_id"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from exports import worker
+from exports.highlights import from_project
 from exports.models import ExportJob
 from games.objects import object_store
 from tests.exports.exporting import ready_project, store_file
@@ -25,8 +26,7 @@ def exported(alice, alice_api, media_dir, seconds=(1.0,)):
     worker.run_export(job_id)
     project.refresh_from_db()
     assert project.working_video is not None
-    project.overlay.regions = [REGION]
-    project.overlay.save()
+    from_project(project, [REGION])
     return project
 
 
