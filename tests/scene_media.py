@@ -1,0 +1,95 @@
+"""A game whose video is a generated match scene (exports/render/scenes.Scene), with
+the scene's ground truth, for tests that follow a player end to end.
+
+The scene is encoded once per session folder with ffmpeg (H.264, a keyframe every
+second, so a clip starting on a whole second is cut without a lead-in), stored as a
+game's video and probed like an upload; `cut_clip` cuts a clip out of it with the
+extraction a worker runs. `target_box(scene, clip, t)` is where the target player is
+at clip time `t`, in the clip's source pixels.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+
+from exports.render.scenes import Scene
+from games.extraction import extract_clip
+from games.models import Clip, ExtractionStatus, Game
+from games.objects import object_store
+from games.probe import probe
+from tests.exports.exporting import store_file
+
+SEED = 3  # a scene without occlusion whose target the tracker keeps throughout (tests/render)
+SIZE = (640, 360)
+FPS = 25
+
+
+@cache
+def match_scene(
+    seed: int = SEED, seconds: float = 6.0, size: tuple[int, int] = SIZE, fps: int = FPS
+) -> Scene:
+    """The scene (deterministic per arguments), built once per process."""
+    return Scene(seed, width=size[0], height=size[1], fps=fps, seconds=seconds)
+
+
+def scene_video(folder: Path, scene: Scene, seed: int = SEED) -> Path:
+    """The scene's frames as an H.264 file (no sound), made once per folder."""
+    path = folder / f"scene-{seed}-{scene.width}x{scene.height}-{scene.fps:g}-{len(scene)}.mp4"
+    if path.exists():
+        return path
+    command = [
+        settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{scene.width}x{scene.height}", "-r", f"{scene.fps:g}",
+        "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+        "-g", f"{scene.fps:g}", "-keyint_min", f"{scene.fps:g}", "-sc_threshold", "0",
+        "-movflags", "+faststart", str(path),
+    ]  # fmt: skip
+    frames = b"".join(scene[i].tobytes() for i in range(len(scene)))
+    subprocess.run(command, input=frames, check=True, timeout=120)
+    return path
+
+
+def scene_game(owner, video: Path, opponent: str = "Rovers") -> Game:
+    """A game whose stored video is `video`, with the values an upload's probe records."""
+    game = Game.objects.create(owner=owner, opponent_name=opponent, game_date=date(2025, 10, 4))
+    key = store_file(video, f"users/{owner.pk}/games/{game.pk}/video.mp4")
+    info = probe(object_store().read_location(key))
+    Game.objects.filter(pk=game.pk).update(
+        video_key=key, video_status="ready", video_size=video.stat().st_size, video_duration=info.duration,
+        video_width=info.width, video_height=info.height, video_fps=info.fps, video_codec=info.codec,
+        video_has_audio=info.has_audio,
+    )  # fmt: skip
+    game.refresh_from_db()
+    return game
+
+
+def cut_clip(game: Game, start: float, end: float, **fields) -> Clip:
+    """A clip of the game, cut by the extraction a worker runs (its file is the cut)."""
+    clip = Clip.objects.create(
+        game=game, start_time=start, end_time=end, extraction_status=ExtractionStatus.EXTRACTING, **fields
+    )
+    assert extract_clip(clip.pk, start, end), "the scene's clip could not be cut"
+    clip.refresh_from_db()
+    assert clip.extraction_status == ExtractionStatus.READY
+    assert clip.file_lead_in == 0.0  # cut on a keyframe: clip time t is game time start + t
+    return clip
+
+
+def frame_index(scene: Scene, clip: Clip, clip_time: float) -> int:
+    """The scene's frame shown at `clip_time` of the clip."""
+    return min(len(scene) - 1, round((clip.start_time + clip_time) * scene.fps))
+
+
+def target_box(scene: Scene, clip: Clip, clip_time: float) -> tuple[float, float, float, float]:
+    """The target player's box (x, y, width, height; source pixels) at `clip_time`."""
+    return scene.target_box(frame_index(scene, clip, clip_time))
+
+
+def target_centre(scene: Scene, clip: Clip, clip_time: float) -> tuple[float, float]:
+    x, y, width, height = target_box(scene, clip, clip_time)
+    return x + width / 2, y + height / 2
