@@ -10,7 +10,8 @@
 //            onKeyframe() → whether the playhead is on a keyframe, editable() → false
 //            while the page is stale, onGrab() before a drag, onCommit(rect) after a
 //            drag that moved, onDraw() after each redraw of the box.
-//   stage.wrap (the stage in its zooming viewport), stage.zoomControls, stage.render(),
+//   stage.wrap (the stage in its zooming viewport), stage.element (the stage the video fills:
+//   layers over the video go in it), stage.zoomControls, stage.render(),
 //   stage.rect() → the box shown (the one being dragged, else the playhead's),
 //   stage.load() on a clip change (the source's shape), stage.zoomBy(±1), stage.lock()
 
@@ -119,5 +120,5 @@ export function cropStage(video, { source, aspect, boxAt, time, onKeyframe, edit
   );
   renderZoom();
 
-  return { wrap, zoomControls, render, rect, load, zoomBy, lock: () => cropBox.classList.add("locked") };
+  return { wrap, element: stage, zoomControls, render, rect, load, zoomBy, lock: () => cropBox.classList.add("locked") };
 }

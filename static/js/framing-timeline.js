@@ -3,7 +3,8 @@
 // crop keyframes (◆, dragged to move in time), the trim handles (dragged to trim,
 // the rules of ./segments.js), the playhead; a click or drag elsewhere seeks
 // (timelineSeek). Zoomed in steps around the playhead, with the clip's filmstrip
-// (clip time), else the game's, under the span shown.
+// (clip time), else the game's, under the span shown; the spans where a followed player
+// was lost (.follow-lost, ./follow.js), a click on one continues the following there.
 //
 //   const timeline = framingTimeline(options, disposer)
 //   options: clip() → the project clip (segments, crop_keyframes, clip), game() → its game,
@@ -11,13 +12,15 @@
 //            selected() → the selected keyframe's index or null, editable() → false while
 //            the page is stale, onGrab() before a drag, onSelect(index | null), onSeek(time),
 //            onPreview(changes) during a drag, onCommit(changes) after a drag that changed
-//            the clip, onCancel() after a trim drag that did not.
+//            the clip, onCancel() after a trim drag that did not, lostSpans() → [{start_time,
+//            end_time}] in clip seconds, onLost(span) on a click on one.
 //   timeline.parts (the row with the output length and zoom, the track, the filmstrip, the
 //   hint), timeline.render(), timeline.follow() while playing (the playhead, or all of it
 //   when the shown span moves)
 
 import { dragWith, timeAtX, timelineSeek } from "./editor-kit.js";
 import { mountFilmstrip } from "./filmstrip.js";
+import { lostSpanNode } from "./follow.js";
 import * as edits from "./segments.js";
 import { clamp, clock, el, length } from "./ui.js";
 
@@ -26,7 +29,7 @@ const round = (value, places) => Math.round(value * 10 ** places) / 10 ** places
 
 export function framingTimeline(options, disposer) {
   const { clip, game, time, duration, fps, minSegment, selected, editable } = options;
-  const { onGrab, onSelect, onSeek, onPreview, onCommit, onCancel } = options;
+  const { onGrab, onSelect, onSeek, onPreview, onCommit, onCancel, lostSpans, onLost } = options;
   let zoom = 1;
   let shown = { start: 0, end: 1 };
 
@@ -75,6 +78,9 @@ export function framingTimeline(options, disposer) {
       );
     });
     s.splits.forEach((t) => parts.push(el("div", { class: "split-mark", style: `left:${pct(t)}` })));
+    lostSpans().forEach((span) =>
+      parts.push(lostSpanNode(span, `left:${pct(span.start_time)};width:calc(${pct(span.end_time)} - ${pct(span.start_time)})`, onLost)),
+    );
     pc.crop_keyframes.forEach((k, i) => {
       parts.push(
         el("button", {
@@ -192,7 +198,7 @@ export function framingTimeline(options, disposer) {
     timelineSeek(track, {
       duration,
       view: () => ({ ...shown }),
-      ignore: ".kf-marker, .trim-handle",
+      ignore: ".kf-marker, .trim-handle, .follow-lost",
       onSeek: (t) => {
         onGrab();
         onSelect(null);

@@ -3,15 +3,18 @@
 // ./regions.js); a click selects the region under it (a click at a region's start,
 // or a few pixels before it, selects that region and puts the playhead on its
 // start); a click on the empty track seeks and drags scrub; a double-click adds a
-// region there.
+// region there. The spans where a followed player was lost (.follow-lost, ./follow.js)
+// lie along its foot; a click on one continues the following there.
 //
 //   const track = regionsTrack(element, options, disposer); track.render(time); track.playhead(time)
 //   options: duration, fps (the probed rate or null), rules (the vocabulary's limits),
 //            regions(), selected() → id, editable() → false while the page is stale,
 //            onSelect(id | null), onSeek(time), onPreview(regions) during a drag,
-//            onCommit(result) after a drag that moved, onAdd(time) on a double-click.
+//            onCommit(result) after a drag that moved, onAdd(time) on a double-click,
+//            lostSpans() → [{start_time, end_time}] in its seconds, onLost(span) on a click on one.
 
 import { dragWith, timeAtX } from "./editor-kit.js";
+import { lostSpanNode } from "./follow.js";
 import { moveRegion, regionAt, resizeRegion } from "./regions.js";
 import { clock, el } from "./ui.js";
 
@@ -19,7 +22,7 @@ const GRAB_PX = 14; // how near (screen pixels) a click selects a region's start
 const span = (r) => `${clock(r.start_time, { tenths: true })}–${clock(r.end_time, { tenths: true })}`;
 
 export function regionsTrack(element, options, disposer) {
-  const { duration, fps, rules, regions, selected, editable, onSelect, onSeek, onPreview, onCommit, onAdd } = options;
+  const { duration, fps, rules, regions, selected, editable, onSelect, onSeek, onPreview, onCommit, onAdd, lostSpans, onLost } = options;
   const pct = (time) => `${(time / duration) * 100}%`;
   const timeAt = (clientX) => timeAtX(element, clientX, { start: 0, end: duration });
   const lastFrame = (region) => Math.max(region.start_time, region.end_time - (fps ? 1 / fps : 0));
@@ -47,6 +50,7 @@ export function regionsTrack(element, options, disposer) {
         el("span", { class: "region-edge end", dataset: { edge: "end" }, "aria-label": "Region end: drag to resize" }),
       ),
     );
+    lostSpans().forEach((s) => parts.push(lostSpanNode(s, `left:${pct(s.start_time)};width:${pct(s.end_time - s.start_time)}`, onLost)));
     parts.push(el("div", { class: "playhead", style: `left:${pct(time)}` }));
     element.replaceChildren(...parts);
   }
@@ -86,7 +90,7 @@ export function regionsTrack(element, options, disposer) {
   }
 
   disposer.listen(element, "pointerdown", (event) => {
-    if (event.button > 0) return;
+    if (event.button > 0 || event.target.closest(".follow-lost")) return;
     const regionNode = event.target.closest(".region");
     const edge = event.target.closest(".region-edge");
     const marker = event.target.closest(".ov-kf");
@@ -104,7 +108,7 @@ export function regionsTrack(element, options, disposer) {
     dragWith(event, { onMove: (dx, dy, e) => Math.abs(dx) > 2 && onSeek(timeAt(e.clientX)) });
   });
   disposer.listen(element, "dblclick", (event) => {
-    if (!event.target.closest(".region") && editable()) onAdd(timeAt(event.clientX));
+    if (!event.target.closest(".region, .follow-lost") && editable()) onAdd(timeAt(event.clientX));
   });
   return { render, playhead };
 }

@@ -5,11 +5,14 @@
 // the live preview of the framed result (../framing-preview.js); the side panels
 // for the clips and their transition, the segments and the project's slow motion,
 // and the keyframes (../framing-panels.js); the shared transport, keys and teardown
-// (../editor-kit.js); versioned autosave; the export with its choices.
+// (../editor-kit.js); versioned autosave; the export with its choices; Follow player
+// (../follow.js): the proposed crop path outlined on the stage, accepted as the clip's
+// crop keyframes (one edit, autosaved) with its highlight added to the clip's highlight.
 
 import { aspectValue, cropAt, defaultCrop, fitBox } from "../crop.js";
 import { cropStage } from "../crop-stage.js";
 import { Autosaver, Disposer, ExportPanel, SaveIndicator, Transport, bindKeys, staleBanner } from "../editor-kit.js";
+import { followControl, mergeRegions } from "../follow.js";
 import { clipsPanel, keyframesPanel, segmentsPanel } from "../framing-panels.js";
 import { framingPreview } from "../framing-preview.js";
 import { framingTimeline } from "../framing-timeline.js";
@@ -111,7 +114,28 @@ export async function mount(root, data, shell) {
       onKeyframe: () => keyframeAt(current().crop_keyframes, transport.time, halfFrame()) >= 0,
       onGrab: () => transport.pause(),
       onCommit: (rect) => commitRect(rect),
-      onDraw: () => preview.draw(),
+      onDraw: () => {
+        preview.draw();
+        drawFollow();
+      },
+    },
+    disposer,
+  );
+  const follow = followControl(
+    {
+      shell, editable,
+      stage: stage.element,
+      locate: (rect) => {
+        const { width: W, height: H } = source();
+        const pc = current();
+        const box = { x: rect.x * W, y: rect.y * H, width: rect.width * W, height: rect.height * H };
+        return { clipId: pc.clip.id, projectClipId: pc.id, time: transport.time, box };
+      },
+      proposalPath: (pcId) => `/api/projects/${projectId}/clips/${pcId}/follow?target=framing`,
+      onGrab: () => transport.pause(),
+      onChange: () => render(),
+      onAccept: (proposal) => acceptFollow(proposal),
+      onSeek: seek,
     },
     disposer,
   );
@@ -126,6 +150,8 @@ export async function mount(root, data, shell) {
       onPreview: (changes) => Object.assign(current(), changes),
       onCommit: (changes) => editClip(changes),
       onCancel: () => render(),
+      lostSpans: () => follow.lost(current().id, "lost_spans"),
+      onLost: (span) => follow.armResume(span, span.start_time),
     },
     disposer,
   );
@@ -188,6 +214,7 @@ export async function mount(root, data, shell) {
     { class: "transport framing-transport" },
     el("div", { class: "transport-group" }, backButton, playButton, forwardButton, timeLabel, muteButton, stage.zoomControls),
     el("div", { class: "transport-group" }, segmentsSide.controls, keyframesSide.controls),
+    el("div", { class: "transport-group follow-group" }, follow.controls),
   );
   const fpsNote = el("p", { class: "hint muted", hidden: true, text: "This game's frame rate is not known yet, so frame steps are off." });
 
@@ -217,7 +244,7 @@ export async function mount(root, data, shell) {
     el(
       "div",
       { class: "editor-grid framing-grid" },
-      el("div", { class: "editor-main" }, stage.wrap, controls, fpsNote, timeline.parts),
+      el("div", { class: "editor-main" }, stage.wrap, controls, follow.status, fpsNote, timeline.parts),
       el(
         "aside",
         { class: "editor-side" },
@@ -297,6 +324,36 @@ export async function mount(root, data, shell) {
     stage.load();
     preview.load();
     render();
+  }
+
+  // --- following the player ---------------------------------------------------------------
+  /** The proposed crop outlined on the stage at the playhead, for the clip it was made for. */
+  function drawFollow() {
+    const proposal = follow && follow.proposal(current().id);
+    if (!proposal) return follow && follow.showPreview(null);
+    const { width: W, height: H } = source();
+    const box = cropAt(proposal.crop_keyframes, transport.time, W, H, aspect);
+    follow.showPreview({ x: box.x / W, y: box.y / H, width: box.width / W, height: box.height / H });
+  }
+
+  /** The crop keyframes replaced by the proposal (one edit, autosaved), and its highlight
+   *  put on the clip's highlight, replacing the regions it overlaps in time. */
+  async function acceptFollow(proposal) {
+    const pc = project.clips.find((c) => c.id === proposal.projectClipId);
+    if (!pc || state.stale) return;
+    if (pc === current()) state.selected = null;
+    Object.assign(pc, { crop_keyframes: proposal.crop_keyframes });
+    saverFor(pc).queue({ crop_keyframes: proposal.crop_keyframes });
+    render();
+    const path = `/api/clips/${pc.clip.id}/highlight`;
+    const put = (current) => shell.api("PUT", path, { version: current.version, regions: mergeRegions(current.regions, proposal.regions) });
+    try {
+      await put(await shell.api("GET", path));
+    } catch (error) {
+      // another tab wrote the highlight meanwhile: merge into what it holds now, once
+      if (error.status !== 409 || !error.data || !error.data.current) throw error;
+      await put(error.data.current);
+    }
   }
 
   // --- edits --------------------------------------------------------------------------

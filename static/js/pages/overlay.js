@@ -4,14 +4,20 @@
 // by ../regions.js (the rules of exports/region_edits.py), the shared transport,
 // keys and teardown (../editor-kit.js), effects and highlight defaults from the
 // vocabulary; versioned autosave; the overlay export; and the banner when the
-// framing changed after the framed video was exported (../framing-banner.js).
+// framing changed after the framed video was exported (../framing-banner.js); Follow
+// player (../follow.js): the box drawn on the framed video is taken back to its clip
+// through the project's framing, and the proposed highlight, previewed on the stage, is
+// added to the regions as one edit.
 
 import { Autosaver, Disposer, ExportPanel, SaveIndicator, Transport, bindKeys, staleBanner } from "../editor-kit.js";
+import { aspectValue } from "../crop.js";
 import { ellipseAt } from "../ellipse.js";
+import { followControl, framedToSource, mergeRegions } from "../follow.js";
 import { framingBanner } from "../framing-banner.js";
 import { highlightStage } from "../highlight-stage.js";
 import * as edits from "../regions.js";
 import { regionsTrack } from "../regions-track.js";
+import { interpolateKeyframes } from "../timeline.js";
 import { clock, el } from "../ui.js";
 import { vocabulary } from "../vocabulary.js";
 
@@ -37,6 +43,10 @@ export async function mount(root, data, shell) {
     return null;
   }
 
+  const gameIds = [...new Set(project.clips.map((pc) => pc.clip.game))];
+  const games = Object.fromEntries(
+    await Promise.all(gameIds.map(async (id) => [id, await shell.api("GET", `/api/games/${id}`)])),
+  );
   const highlight = vocabulary.highlight;
   const rules = vocabulary.limits;
   const frame = overlay.frame; // the framed video's size: the regions' coordinates
@@ -81,7 +91,27 @@ export async function mount(root, data, shell) {
   const forwardButton = button("frame-forward", "›", { class: "button icon-button", "aria-label": "One frame forward", disabled: !fps });
   const muteButton = button("mute", "Sound on", { "aria-pressed": "false", title: "Mute or unmute the sound" });
   const timeLabel = el("span", { id: "time-label", class: "time-label" });
-  const controls = el("div", { class: "transport" }, backButton, playButton, forwardButton, timeLabel, el("span", { class: "spacer" }), muteButton);
+  const follow = followControl(
+    {
+      shell, stage,
+      editable: () => !state.stale,
+      locate: locateBox,
+      proposalPath: (pcId) => `/api/projects/${projectId}/clips/${pcId}/follow?target=overlay`,
+      onGrab: () => transport.pause(),
+      onChange: () => render(),
+      onAccept: async (proposal) => {
+        if (!apply({ regions: mergeRegions(regions(), proposal.framed_regions) })) throw new Error("Not added: reload first.");
+      },
+      onSeek: (time) => transport.seek(time),
+    },
+    disposer,
+  );
+  const controls = el(
+    "div",
+    { class: "transport" },
+    backButton, playButton, forwardButton, timeLabel, el("span", { class: "spacer" }), muteButton,
+    el("div", { class: "transport-group follow-group" }, follow.controls),
+  );
   const track = el("div", { id: "overlay-track", class: "track regions-track", role: "slider", tabindex: "0", "aria-label": "Highlight regions" });
   const hint = el("p", { class: "hint muted" });
 
@@ -144,7 +174,7 @@ export async function mount(root, data, shell) {
     el(
       "div",
       { class: "editor-grid overlay-grid" },
-      el("div", { class: "editor-main" }, stageWrap, controls, track, hint),
+      el("div", { class: "editor-main" }, stageWrap, controls, follow.status, track, hint),
       el(
         "aside",
         { class: "editor-side" },
@@ -275,7 +305,10 @@ export async function mount(root, data, shell) {
     },
     disposer,
   );
-  const draw = () => highlightCanvas.draw();
+  const draw = () => {
+    highlightCanvas.draw();
+    drawFollow();
+  };
   const timeline = regionsTrack(
     track,
     {
@@ -293,9 +326,36 @@ export async function mount(root, data, shell) {
       onPreview: (list) => (overlay.regions = list),
       onCommit: (result) => apply(result),
       onAdd: (time) => addRegion(time),
+      lostSpans: () => follow.lost(null, "framed_lost_spans"),
+      onLost: (span) => follow.armResume(span, span.start_time),
     },
     disposer,
   );
+
+  // --- following the player ---------------------------------------------------------------
+  /** The box drawn on the framed video, in its clip: through the project's framing (the
+   *  banner says when that moved on from what the framed video shows). */
+  function locateBox(rect) {
+    const clips = project.clips.map((pc) => ({
+      segments: pc.segments,
+      crop_keyframes: pc.crop_keyframes,
+      source: { width: games[pc.clip.game].video.width, height: games[pc.clip.game].video.height },
+    }));
+    const place = framedToSource(clips, project.transition, aspectValue(project.aspect_ratio), now(), rect);
+    const pc = project.clips[place.index];
+    return { clipId: pc.clip.id, projectClipId: pc.id, time: place.time, box: place.box };
+  }
+
+  /** The proposed ellipse at the playhead, outlined on the stage. */
+  function drawFollow() {
+    const proposal = follow.proposal(null);
+    const t = now();
+    const region = proposal && proposal.framed_regions.find((r) => t >= r.start_time && t < r.end_time);
+    if (!region) return follow.showPreview(null);
+    const e = interpolateKeyframes(region.keyframes, ["x", "y", "radius_x", "radius_y"], [t]);
+    const [x, y, rx, ry] = [e.x[0], e.y[0], e.radius_x[0], e.radius_y[0]];
+    follow.showPreview({ x: (x - rx) / frame.width, y: (y - ry) / frame.height, width: (2 * rx) / frame.width, height: (2 * ry) / frame.height }, "ellipse");
+  }
 
   function renderSide() {
     const region = selected();
