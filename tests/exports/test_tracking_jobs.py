@@ -281,3 +281,25 @@ def test_the_cleanup_command_sweeps_tracking_jobs_too(alice):
     assert job.pk in out.getvalue()
     assert "dry run" in out.getvalue().lower()
     assert TrackingJob.objects.get(pk=job.pk).status == "processing"
+
+
+# --- the admin ------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_tracking_jobs_shows_their_history_and_cancels(alice, alice_api, admin_client):
+    from django.contrib.admin.utils import quote
+    from django.urls import reverse
+
+    clip = keyed_clip(alice)
+    job_id = follow(alice_api, clip, 1.0, (100, 100, 30, 60)).json()["id"]
+    changelist = "/admin/exports/trackingjob/"
+
+    listed = admin_client.get(changelist, {"status__exact": "pending"})
+    page = admin_client.get(reverse("admin:exports_trackingjob_change", args=[quote(job_id)]))
+    cancelled = admin_client.post(changelist, {"action": "cancel_selected", "_selected_action": [job_id]})
+
+    assert job_id in listed.content.decode()
+    assert f"submitted by {alice}" in page.content.decode()
+    assert cancelled.status_code == 302
+    assert TrackingJob.objects.get(pk=job_id).status == "cancelled"
+    assert "cancelled by admin" in TrackingJob.objects.get(pk=job_id).events.last().reason
