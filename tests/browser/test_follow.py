@@ -17,12 +17,11 @@ import pytest
 from playwright.sync_api import expect
 
 from exports import tasks, worker
-from exports.models import ExportJob, Overlay, Project, ProjectClip, TrackingJob
+from exports.models import ClipHighlight, ExportJob, Overlay, Project, ProjectClip, TrackingJob
 from exports.render.camera import to_framed
 from games.objects import object_store
 from tests.browser.conftest import LAPTOP, PHONE, off_the_page_thread
 from tests.browser.test_framing_editor import drag, no_sideways_scroll, open_editor, tap
-from tests.browser.test_overlay_editor import open_overlay
 from tests.scene_media import cut_clip, match_scene, scene_game, scene_video, target_box
 from tests.servers import web_process
 
@@ -318,19 +317,35 @@ def test_follow_in_the_overlay_editor_puts_the_ellipse_on_the_player(browser, al
             framing = export_through_the_page(page, LAPTOP, project, "framing")
             [config_clip] = framing.config["clips"]
             framed_size = tuple(framing.config["output_size"])
-            Overlay.objects.filter(project=project).update(regions=[])  # only what Follow adds
-            open_overlay(page, url, project)
+            [starter] = ClipHighlight.objects.get(clip=clip).regions  # made by the first framing export
+            page.goto(f"{url}/projects/{project.pk}/overlay/")
+            page.wait_for_selector("main#page[data-page=overlay][data-mounted=true]")
+            page.wait_for_function("document.querySelector('#overlay-stage video').readyState >= 2")
+            expect(page.locator(".regions-track .region")).to_have_count(1)
+
+            # when the player is boxed on the framed video and followed
             (left, top), (right, bottom) = framed_target(scene, clip, config_clip, framed_size, 0.0)
             draw_follow_box(
                 page, LAPTOP, "#overlay-stage video", (left, top, right - left, bottom - top), framed_size
             )
             shot(page, "overlay-following")
-            run_the_tracking(page, clip)
+            job = run_the_tracking(page, clip)
             shot(page, "overlay-proposal")
+
+            # then the job was given the box in the clip's own pixels and times
+            assert job.config["time"] == pytest.approx(0.0, abs=0.05)
+            x, y, w, h = target_box(scene, clip, 0.0)
+            assert job.config["box"][0] + job.config["box"][2] / 2 == pytest.approx(x + w / 2, abs=3)
+            assert job.config["box"][1] + job.config["box"][3] / 2 == pytest.approx(y + h / 2, abs=3)
+
+            # and accepted, the highlight follows the player and takes the starter's place
             tap(page, LAPTOP, '[data-action="follow-accept"]')
             expect(page.locator("#save-state")).to_have_text("Saved")
-            expect(page.locator(".regions-track .region").first).to_be_visible()
-            assert Overlay.objects.get(project=project).regions
+            regions = ClipHighlight.objects.get(clip=clip).regions
+            assert starter["id"] not in [r["id"] for r in regions]
+            assert sum(r["end_time"] - r["start_time"] for r in regions) > 0.9 * clip.duration
+            assert all(len(r["keyframes"]) > 2 for r in regions)  # it moves with the player
+            expect(page.locator(".regions-track .region")).to_have_count(len(regions))
             shot(page, "overlay-accepted")
             final = export_through_the_page(page, LAPTOP, project, "overlay")
         assert_the_ellipse_surrounds_the_player(scene, clip, final, framing.working_video.file_key)
