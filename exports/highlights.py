@@ -27,6 +27,7 @@ from django.db.models import F
 from exports import edits
 from exports.exported_framing import framing_snapshot
 from exports.models import ClipHighlight, Overlay, Project, ProjectClip
+from exports.region_edits import rounded
 from exports.render.framing import crop_boxes
 from exports.render.reel import reel_duration, starts
 from exports.render.reprojection import Placement, to_framed_region, to_source_region
@@ -230,7 +231,7 @@ def clean_source_regions(regions, clip: Clip) -> list[dict]:
     """Regions in the clip's coordinates: its duration and the game's frame size."""
     return edits.clean_regions(
         regions, width=clip.game.video_width, height=clip.game.video_height, duration=clip.duration,
-        min_seconds=MIN_SOURCE_REGION_SECONDS,
+        min_seconds=MIN_SOURCE_REGION_SECONDS, of="the clip",
     )  # fmt: skip
 
 
@@ -318,8 +319,9 @@ def _starter(clip: Clip, place: Placement) -> dict | None:
         place.output_size[0] / place.output_size[1],
     )
     ellipse = {
-        "time": start, "x": x + width / 2, "y": y + height / 2,
-        "radius_x": height * edits.DEFAULT_RADIUS_X, "radius_y": height * edits.DEFAULT_RADIUS_Y,
+        "time": start, "x": rounded(x + width / 2, 2), "y": rounded(y + height / 2, 2),
+        "radius_x": rounded(height * edits.DEFAULT_RADIUS_X, 2),
+        "radius_y": rounded(height * edits.DEFAULT_RADIUS_Y, 2),
         "opacity": edits.DEFAULT_OPACITY, "color": edits.DEFAULT_COLOR,
     }  # fmt: skip
     return {

@@ -103,10 +103,13 @@ def to_source_region(region: dict, place: Placement, *, step: float) -> dict | N
 def _samples(
     start: float, end: float, step: float, own_framed: list[float], own_times: list[float]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Framed sample times from start to end: every frame, both ends and the own
-    keyframes' images (a frame within a microsecond of one gives way to it); the
-    own keyframes' times in their own domain (NaN elsewhere); which are own."""
-    grid = np.append(start + step * np.arange(max(1, int(np.ceil((end - start) / step - 1e-9)))), end)
+    """Framed sample times from start to end: every frame of the framed video (the
+    times the render draws), both ends and the own keyframes' images (a frame
+    within a microsecond of one gives way to it); the own keyframes' times in
+    their own domain (NaN elsewhere); which samples are own keyframes."""
+    frames = np.arange(np.ceil(start / step - 1e-6), np.floor(end / step + 1e-6) + 1) * step
+    inside = frames[(frames > start + 1e-6) & (frames < end - 1e-6)]
+    grid = np.concatenate([[start], inside, [end]])
     own = np.asarray(own_framed, dtype=np.float64)
     if len(own):
         grid = grid[np.min(np.abs(grid[:, None] - own[None, :]), axis=1) > 1e-6]
