@@ -9,6 +9,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 
 from exports.render.scenes import Scene
@@ -23,10 +24,22 @@ def scene(seed: int, occlusion: bool = False) -> Scene:
     return Scene(seed, occlusion=occlusion, **SIZE)
 
 
-def scene_file(folder: Path, seed: int, occlusion: bool = False) -> Path:
+def frame(shot: Scene, i: int, hidden: tuple[int, int] | None) -> np.ndarray:
+    """Frame i of the scene; in the `hidden` frames (first, last) the target is painted
+    over with the picture's median colour, as if it had left the picture."""
+    picture = shot[i]
+    if hidden is not None and hidden[0] <= i <= hidden[1]:
+        x, y, w, h = (round(v) for v in shot.target_box(i))
+        picture[max(0, y - 2) : y + h + 2, max(0, x - 2) : x + w + 2] = np.median(picture, axis=(0, 1))
+    return picture
+
+
+def scene_file(
+    folder: Path, seed: int, occlusion: bool = False, hidden: tuple[int, int] | None = None
+) -> Path:
     """The scene as H.264 (a keyframe a second), made once per folder."""
     shot = scene(seed, occlusion)
-    path = folder / f"scene-{seed}-{int(occlusion)}.mp4"
+    path = folder / f"scene-{seed}-{int(occlusion)}-{hidden and '-'.join(map(str, hidden))}.mp4"
     if not path.exists():
         command = [
             settings.FFMPEG_BINARY, "-hide_banner", "-loglevel", "error", "-y",
@@ -34,7 +47,7 @@ def scene_file(folder: Path, seed: int, occlusion: bool = False) -> Path:
             "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
             "-g", f"{shot.fps:g}", str(path),
         ]  # fmt: skip
-        frames = b"".join(shot[i].tobytes() for i in range(len(shot)))
+        frames = b"".join(frame(shot, i, hidden).tobytes() for i in range(len(shot)))
         subprocess.run(command, input=frames, check=True, timeout=120)
     return path
 
@@ -47,13 +60,23 @@ def tracking_game(owner) -> Game:
     )  # fmt: skip
 
 
-def scene_clip(owner, folder: Path, seed: int, *, occlusion: bool = False, lead_in: float = 0.0) -> Clip:
-    """A cut clip whose file is the scene; with `lead_in` the file starts that many
-    seconds before the clip (as a stream copy from an earlier keyframe does)."""
+def scene_clip(
+    owner,
+    folder: Path,
+    seed: int,
+    *,
+    occlusion: bool = False,
+    hidden: tuple[int, int] | None = None,
+    lead_in: float = 0.0,
+) -> Clip:
+    """A cut clip whose file is the scene (see scene_file); with `lead_in` the file
+    starts that many seconds before the clip (as a stream copy from an earlier keyframe does)."""
     game = tracking_game(owner)
     seconds = SIZE["seconds"] - lead_in
     clip = Clip.objects.create(game=game, start_time=100.0, end_time=100.0 + seconds, rating=4)
-    key = store_file(scene_file(folder, seed, occlusion), f"users/{owner.pk}/clips/{clip.pk}-scene.mp4")
+    key = store_file(
+        scene_file(folder, seed, occlusion, hidden), f"users/{owner.pk}/clips/{clip.pk}-scene.mp4"
+    )
     Clip.objects.filter(pk=clip.pk).update(file_key=key, file_lead_in=lead_in, extraction_status="ready")
     clip.refresh_from_db()
     return clip
