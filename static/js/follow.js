@@ -289,7 +289,7 @@ export function followControl(options, disposer) {
     try {
       await onAccept(state.proposal);
       state.proposal = null;
-      say("Accepted: the keyframes are ordinary ones now, edit or delete them as any other.");
+      say("Accepted: an ordinary edit now, to change or delete as any other.");
     } catch (error) {
       say(error.message, "error");
     } finally {
