@@ -244,7 +244,9 @@ class TrackingJob(models.Model):
     seconds of the clip."""
 
     id = models.CharField(primary_key=True, max_length=40, default=new_tracking_id, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracking_jobs")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracking_jobs"
+    )
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="tracking_jobs")
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     config = models.JSONField(default=dict)
