@@ -24,7 +24,7 @@ from games.objects import object_store
 from games.probe import probe
 from tests.exports.exporting import store_file
 
-SEED = 3  # a scene without occlusion whose target the tracker keeps throughout (tests/render)
+SEED = 3  # a scene without occlusion whose target the tracker keeps from the clip's start to its end
 SIZE = (640, 360)
 FPS = 25
 
@@ -37,8 +37,9 @@ def match_scene(
     return Scene(seed, width=size[0], height=size[1], fps=fps, seconds=seconds)
 
 
-def scene_video(folder: Path, scene: Scene, seed: int = SEED) -> Path:
+def scene_video(folder: Path, seed: int = SEED) -> Path:
     """The scene's frames as an H.264 file (no sound), made once per folder."""
+    scene = match_scene(seed)
     path = folder / f"scene-{seed}-{scene.width}x{scene.height}-{scene.fps:g}-{len(scene)}.mp4"
     if path.exists():
         return path

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from playwright.sync_api import expect
@@ -22,7 +23,16 @@ from exports.render.camera import to_framed
 from games.objects import object_store
 from tests.browser.conftest import LAPTOP, PHONE, off_the_page_thread
 from tests.browser.test_framing_editor import drag, no_sideways_scroll, open_editor, tap
-from tests.scene_media import cut_clip, match_scene, scene_game, scene_video, target_box
+from tests.scene_media import (
+    SEED,
+    cut_clip,
+    frame_index,
+    match_scene,
+    scene_game,
+    scene_video,
+    target_box,
+    target_centre,
+)
 from tests.servers import web_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,11 +53,11 @@ def scene():
     return match_scene()
 
 
-def follow_project(owner, media: Path, scene, aspect: str = "9:16") -> Project:
+def follow_project(owner, media: Path, seed: int = SEED, aspect: str = "9:16") -> Project:
     """A one-clip project of the scene's clip, framed by default (the centre)."""
     from exports import edits
 
-    game = scene_game(owner, scene_video(media, scene))
+    game = scene_game(owner, scene_video(media, seed))
     clip = cut_clip(game, *CLIP)
     project = Project.objects.create(owner=owner, name="Follow", aspect_ratio=aspect)
     Overlay.objects.create(project=project)
@@ -210,13 +220,29 @@ def assert_the_ellipse_surrounds_the_player(scene, clip, final: ExportJob, worki
     assert checked >= 5, f"only {checked} sampled frames lay inside the highlight"
 
 
+def nearest_scene_frame(picture: np.ndarray, scene, expected: int, crop=None) -> int:
+    """Which of the scene's frames around `expected` a decoded picture shows (through
+    `crop`, x, y, width, height in source pixels, scaled to the picture's size)."""
+    height, width = picture.shape[:2]
+
+    def seen(i: int) -> np.ndarray:
+        frame = scene[i]
+        if crop is not None:
+            x, y, w, h = (round(v) for v in crop)
+            frame = cv2.resize(frame[y : y + h, x : x + w], (width, height), interpolation=cv2.INTER_AREA)
+        return frame.astype(np.float64)
+
+    near = range(max(0, expected - 3), min(len(scene), expected + 4))
+    return min(near, key=lambda i: np.abs(picture - seen(i)).mean())
+
+
 # --- the tests -------------------------------------------------------------------------------
 
 
 def test_the_scene_clip_shows_the_target_where_the_ground_truth_says(alice, media, scene):
     """The media the browser tests rely on: the cut clip's decoded frames have the
     target's red kit inside its ground-truth box, and little of it just beside."""
-    clip = cut_clip(scene_game(alice, scene_video(media, scene)), *CLIP)
+    clip = cut_clip(scene_game(alice, scene_video(media)), *CLIP)
     assert clip.duration == pytest.approx(4.0)
     frames = [(time, frame) for time, frame in decoded(clip.file_key, every=20) if time < clip.duration]
     assert [time for time, _ in frames] == pytest.approx([0, 0.8, 1.6, 2.4, 3.2])
@@ -232,7 +258,7 @@ def test_follow_in_the_framing_editor_keeps_the_player_in_the_exported_crop(
     editor_page, size, alice, media, scene
 ):
     page = editor_page
-    project = follow_project(alice, media, scene)
+    project = follow_project(alice, media)
     project_clip = project.project_clips.get()
     clip = project_clip.clip
     with web_process(**OUTPUT) as url:
@@ -252,8 +278,14 @@ def test_follow_in_the_framing_editor_keeps_the_player_in_the_exported_crop(
         assert job.config["box"] == pytest.approx(
             [drawn[0] - 3, drawn[1] - 3, drawn[2] + 6, drawn[3] + 6], abs=3
         )  # what was drawn, in the video's pixels
-        found = [b for b in job.track["boxes"] if b is not None]
-        assert len(found) >= 0.95 * len(job.track["boxes"])
+        boxes, fps = job.track["boxes"], job.track["fps"]
+        errors = [
+            np.hypot(*np.subtract(target_centre(scene, clip, i / fps), (b[0] + b[2] / 2, b[1] + b[3] / 2)))
+            for i, b in enumerate(boxes)
+            if b is not None
+        ]
+        assert len(errors) >= 0.95 * len(boxes)  # found nearly throughout, on the player: issue 15's figure
+        assert np.mean(errors) <= 0.02 * scene.height, errors
         shot(page, "framing-proposal")
 
         # then the proposal, accepted, is the clip's crop path and its highlight
@@ -300,7 +332,7 @@ def test_follow_in_the_overlay_editor_puts_the_ellipse_on_the_player(browser, al
     context = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    project = follow_project(alice, media, scene)
+    project = follow_project(alice, media)
     project_clip = project.project_clips.get()
     clip = project_clip.clip
     times = np.arange(round(clip.duration * scene.fps) + 1) / scene.fps
@@ -351,3 +383,99 @@ def test_follow_in_the_overlay_editor_puts_the_ellipse_on_the_player(browser, al
         assert_the_ellipse_surrounds_the_player(scene, clip, final, framing.working_video.file_key)
     finally:
         context.close()
+
+
+LOOK_ALIKE = (
+    4  # a scene where the tracker reports the player lost 2.2 s into the clip; a box drawn there goes on
+)
+
+
+def test_a_lost_span_is_clicked_and_the_player_followed_again(browser, alice, media):
+    scene = match_scene(LOOK_ALIKE)
+    context = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    project = follow_project(alice, media, LOOK_ALIKE)
+    clip = project.project_clips.get().clip
+    try:
+        with web_process(**OUTPUT) as url:
+            open_editor(page, url, project)
+
+            # given a first Follow that lost the player part of the way
+            draw_follow_box(
+                page,
+                LAPTOP,
+                "#framing-stage video",
+                target_box(scene, clip, 0.0),
+                (scene.width, scene.height),
+            )
+            first = run_the_tracking(page, clip)
+            track = page.request.get(f"{url}/api/clips/{clip.pk}/track").json()
+            assert track["lost_spans"], "the scene was chosen for a lost span"
+            [span] = track["lost_spans"]
+            lost = page.locator(".follow-lost")
+            expect(lost).to_have_count(1)
+            expect(lost).to_have_attribute("title", "lost — click the player again")
+            shot(page, "framing-lost")
+
+            # when the span is clicked, the player boxed again there, and followed on
+            lost.click()
+            expect(page.locator(".follow-box")).to_be_visible()
+            editor = "document.getElementById('page').framingEditor"
+            time = page.evaluate(f"{editor}.transport.time")
+            assert time == pytest.approx(span["start_time"], abs=0.05)
+            box = on_screen(
+                page, "#framing-stage video", target_box(scene, clip, time), (scene.width, scene.height)
+            )
+            drag(page, LAPTOP, (box[0] - 3, box[1] - 3), (box[2] + 6, box[3] + 6))
+            resumed = run_the_tracking(page, clip)
+
+            # then the track goes on from where it was lost, and the span is gone
+            assert resumed.config["resume_of"] == first.pk
+            assert resumed.config["time"] == pytest.approx(time, abs=0.05)
+            assert page.request.get(f"{url}/api/clips/{clip.pk}/track").json()["lost_spans"] == []
+            expect(lost).to_have_count(0)
+            shot(page, "framing-resumed")
+
+            # and, accepted, the exported crop keeps the player throughout, the lost part too
+            tap(page, LAPTOP, '[data-action="follow-accept"]')
+            expect(page.locator("#save-state")).to_have_text("Saved")
+            framing = export_through_the_page(page, LAPTOP, project, "framing")
+        assert_the_player_is_in_the_crop(scene, clip, framing)
+    finally:
+        context.close()
+
+
+def test_the_tracker_and_the_export_see_the_frame_the_editor_shows(alice, media, scene, settings):
+    """The editor plays the game at the clip's start + t. The tracker's frame i and the
+    exported video's frame i must be that same moment, or the track and the crop lag
+    the player (a stream-copied cut's first frame sits at the B-frame delay, 0.08 s
+    into the file here, where the cut's lead-in counts from)."""
+    from exports import jobs
+    from exports.render.clip_frames import read_clip
+
+    settings.OUTPUT_SIZES = {**settings.OUTPUT_SIZES, "9:16": (180, 320)}
+    project = follow_project(alice, media)
+    project_clip = project.project_clips.get()
+    clip = project_clip.clip
+    first = frame_index(scene, clip, 0.0)
+    frames = read_clip(
+        object_store().read_location(clip.file_key), lead_in=clip.file_lead_in, duration=clip.duration
+    )
+    tracked = {
+        i: nearest_scene_frame(cv2.cvtColor(frames.frames[i], cv2.COLOR_YUV2RGB_I420), scene, first + i)
+        for i in (0, 2, 10, 50, 99)
+    }
+    job = jobs.submit(alice, project, "framing")
+    assert worker.run_export(job.pk)
+    job.refresh_from_db()
+    [crop] = project_clip.crop_keyframes
+    box = (crop["x"], crop["y"], crop["width"], crop["height"])
+    exported = {
+        round(time * scene.fps): nearest_scene_frame(picture, scene, first + round(time * scene.fps), box)
+        for time, picture in decoded(job.working_video.file_key, every=1)
+        if round(time * scene.fps) in (0, 2, 10, 50, 99)
+    }
+    wanted = {i: first + i for i in (0, 2, 10, 50, 99)}
+    assert tracked == wanted, "the tracker's frame i is not the moment the editor shows at i / fps"
+    assert exported == wanted, "the exported frame i is not the moment the editor shows at i / fps"
