@@ -18,7 +18,7 @@ from exports.models import ClipHighlight
 from games.api import owned_clip
 from games.models import Clip
 from videoeditor.errors import UserFacingError
-from videoeditor.schema import conflict, errors
+from videoeditor.schema import conflict
 from videoeditor.versioning import required_version
 
 REGIONS_HELP = (
@@ -53,7 +53,7 @@ class ClipHighlightDetail(APIView):
 
     @extend_schema(
         request=ClipHighlightChangeSerializer,
-        responses={200: ClipHighlightSerializer, 409: conflict(ClipHighlightSerializer), **errors(400)},
+        responses={200: ClipHighlightSerializer, 409: conflict(ClipHighlightSerializer)},
         tags=["clips"],
         description="Replace the clip's regions. 409 with the current state when the version is stale "
         "(another project or tab saved since), or when the clip's game has no video yet.",
