@@ -108,9 +108,18 @@ def draw_follow_box(page, size, video_selector: str, box, video_size) -> None:
 
 
 def run_the_tracking(page, clip) -> TrackingJob:
-    """The job the page posted, run as the worker does; the page shows it finish."""
+    """The job the page posted, run as the worker does; the page shows its progress
+    (over the socket) and its end."""
     status = page.locator("[data-follow-status]")
     expect(status).to_contain_text("Following", timeout=STEP)
+    page.evaluate(
+        """() => {
+            const status = document.querySelector('[data-follow-status]');
+            window.__followTexts = [];
+            new MutationObserver(() => window.__followTexts.push(status.textContent))
+                .observe(status, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
     job = TrackingJob.objects.get(clip=clip, status="pending")
     off_the_page_thread(tasks.run_tracking, job.pk)
     job.refresh_from_db()
@@ -118,6 +127,10 @@ def run_the_tracking(page, clip) -> TrackingJob:
     expect(page.locator('[data-action="follow-accept"]')).to_be_visible(timeout=STEP)
     expect(status).not_to_contain_text("Following")
     expect(status).to_contain_text(re.compile(r"\d+\s*%"))
+    shown = [
+        int(n) for n in re.findall(r"Following… (\d+) %", " ".join(page.evaluate("window.__followTexts")))
+    ]
+    assert any(0 < n < 100 for n in shown), shown  # it moved on the way
     return job
 
 
