@@ -71,18 +71,15 @@ class Track:
         return spans
 
     def merge(self, other: Track) -> Track:
-        """Both tracks in one: per frame the box of whichever has one, the more
-        confident where both do."""
+        """This track with its lost frames filled from `other` (where it has a box). The
+        boxes this track has stay: a more confident box from another run may be on
+        another player (a second run starts near the spot where the first got confused)."""
         if len(other) != len(self):
             raise ValueError(f"Tracks of {len(self)} and {len(other)} frames cannot be merged.")
-        boxes, confidence = [], []
-        for a, ca, b, cb in zip(self.boxes, self.confidence, other.boxes, other.confidence, strict=True):
-            if b is not None and (a is None or cb > ca):
-                boxes.append(b)
-                confidence.append(cb)
-            else:
-                boxes.append(a)
-                confidence.append(ca)
+        boxes, confidence = list(self.boxes), list(self.confidence)
+        for i, (box, conf) in enumerate(zip(other.boxes, other.confidence, strict=True)):
+            if boxes[i] is None and box is not None:
+                boxes[i], confidence[i] = box, conf
         return Track(boxes, confidence)
 
     def to_json(self) -> str:
@@ -182,11 +179,31 @@ def track(
 
 def resume(existing: Track, frames, index: int, box: Box, **options) -> Track:  # same options as track()
     """The user clicked the player again at `index` (in a lost span): track from there
-    through that span and merge the result into `existing`."""
+    through that span and fill it in `existing`. Where the new run meets the existing
+    track again and does not arrive on the same player, the frames between the click and
+    that meeting are left lost: somewhere on the way it took another player."""
     span = next(((a, b) for a, b in existing.lost_spans() if a <= index <= b), (index, index))
     # One frame either side of the span: where the track picks up again.
-    span = (max(0, span[0] - 1), min(len(existing) - 1, span[1] + 1))
-    return existing.merge(track(frames, index, box, span=span, **options))
+    first, last = max(0, span[0] - 1), min(len(existing) - 1, span[1] + 1)
+    again = track(frames, index, box, span=(first, last), **options)
+    boxes, confidence = list(again.boxes), list(again.confidence)
+    for way in (range(index - 1, first - 1, -1), range(index + 1, last + 1)):
+        meeting = next((j for j in way if existing.boxes[j] is not None), None)
+        arrived = None if meeting is None else again.boxes[meeting]
+        if arrived is not None and _overlap(arrived, existing.boxes[meeting]) < 0.5:
+            for j in way:
+                boxes[j], confidence[j] = None, 0.0
+    # The user's own box at the click stands, whatever the earlier run said there.
+    clicked = Track(list(existing.boxes), list(existing.confidence))
+    clicked.boxes[index], clicked.confidence[index] = again.boxes[index], 1.0
+    return clicked.merge(Track(boxes, confidence))
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
 
 
 def _scaled(box, factor: float) -> Box:
@@ -217,6 +234,10 @@ class _OpenCvFollower:
         return [(0, box, 1.0)]
 
 
+class _Swapped(Exception):
+    """A look-alike that merged with the player may have traded places with it."""
+
+
 class _NccFollower:
     """Template matching near a constant-velocity prediction, coasting past look-alikes.
     update() answers [(steps back, box, confidence)] for the frame just given and any
@@ -244,8 +265,9 @@ class _NccFollower:
         self.seen = 0
         self.max_coast = max(2, round(MAX_COAST_SECONDS * fps))
         self.coasting: list[np.ndarray] = []  # predicted centres since the picture became ambiguous
-        # The look-alikes near the player: (centre, velocity, frames seen, frames merged since).
-        self.neighbours: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+        # The look-alikes near the player: (centre, velocity, frames seen, frames merged
+        # since, where it was from the player when last seen apart).
+        self.neighbours: list[tuple[np.ndarray, np.ndarray, int, int, np.ndarray]] = []
 
     @staticmethod
     def _small(frame: np.ndarray) -> np.ndarray:
@@ -300,7 +322,10 @@ class _NccFollower:
         found = np.array([best[1], best[0]], float) + origin
         best_score = float(score[best])
         lookalikes = self._peaks(score, origin, found, max(0.35, 0.6 * best_score))
-        ambiguous = self._follow_neighbours(predicted, found, lookalikes)
+        try:
+            ambiguous = self._follow_neighbours(predicted, found, lookalikes)
+        except _Swapped:
+            return None
         weak = best_score < LOST_SCORE * self.usual
         if self.coasting or ambiguous or weak:
             return self._coast(frame, predicted, found, best_score, ambiguous or weak)
@@ -319,30 +344,34 @@ class _NccFollower:
     def _follow_neighbours(self, predicted, found, lookalikes) -> bool:
         """Keep track of the look-alikes near the player, and say whether one makes the
         match untrustworthy: one merged with the player (it was next to it and is not
-        seen apart now), or one about as near to where the player should be as the match."""
+        seen apart now), or one about as near to where the player should be as the match.
+        Raises _Swapped when a merged look-alike comes out again on the side it went in:
+        it turned back, or the match is on it now, and the picture cannot say which."""
         near_match = np.abs(found - predicted) / (self.w, self.h)
         ambiguous = False
         kept = []
         unused = list(lookalikes)
-        for centre, velocity, seen, unseen in self.neighbours:
+        for centre, velocity, seen, unseen, side in self.neighbours:
             expected = centre + velocity + self.shift
             distances = [np.abs(c - expected) / (self.w, self.h) for c in unused]
             match = next((k for k, d in enumerate(distances) if d[0] < 0.5 and d[1] < 0.4), None)
             gap = np.abs(expected - found) / (self.w, self.h)
             if match is not None:
                 now = unused.pop(match)
+                if unseen and np.dot(now - found, side) > 0:
+                    raise _Swapped
                 moved = now - centre - self.shift
                 velocity = (0.6 * velocity + 0.4 * moved) if seen > 1 else moved
-                kept.append((now, velocity, seen + 1, 0))
+                kept.append((now, velocity, seen + 1, 0, now - found))
             elif gap[0] < 0.8 and gap[1] < 0.35 and unseen < self.max_coast:
                 # Out of sight where the player is: merged with it; it goes on moving as it did.
-                kept.append((expected, velocity, seen, unseen + 1))
+                kept.append((expected, velocity, seen, unseen + 1, side))
                 ambiguous = True
         for centre in unused:
             gap = np.abs(centre - found) / (self.w, self.h)
             if gap[0] < 2.0 and gap[1] < 1.5:
-                kept.append((centre, np.zeros(2), 1, 0))
-        for centre, _, _, unseen in kept:
+                kept.append((centre, np.zeros(2), 1, 0, centre - found))
+        for centre, _, _, unseen, _ in kept:
             if unseen:
                 continue
             to_other = np.abs(centre - predicted) / (self.w, self.h)
@@ -362,7 +391,7 @@ class _NccFollower:
             return None
         if ambiguous or error[0] > 0.35 or error[1] > 0.3 or best_score < 0.8 * self.usual:
             return []
-        for centre, _, _, unseen in self.neighbours:
+        for centre, _, _, unseen, _ in self.neighbours:
             # Leaving a coast takes a wider margin: the motion has been guessed for a while.
             to_other = np.abs(centre - predicted) / (self.w, self.h)
             if not unseen and to_other[0] < 2 * error[0] + 0.4 and to_other[1] < 2 * error[1] + 0.3:

@@ -127,6 +127,38 @@ def test_a_second_click_fills_the_lost_span():
     assert_always_on_the_target(scene, result)
 
 
+def test_a_second_click_after_the_team_mate_passed_never_hands_it_the_track():
+    # given: the player is lost where a team-mate walks in front of it (hidden from frame
+    # 59); the user clicks it again at frame 78, clear of the team-mate. Tracked back from
+    # there the new run comes out on the team-mate before it meets the first run.
+    scene = Scene(3, occlusion=True, **SIZE)
+    first = track(scene, 33, scene.target_box(33), fps=scene.fps)
+    (lost_from, _), *_ = first.lost_spans()
+    again = 78
+
+    result = resume(first, scene, again, scene.target_box(again), fps=scene.fps)
+
+    # then: the first run's boxes stay, the clip after the click is filled, and no box is
+    # more on the team-mate than on the player (what the new run cannot vouch for stays lost)
+    assert result.boxes[:lost_from] == first.boxes[:lost_from]
+    assert all(result.boxes[i] is not None for i in range(again, len(scene)))
+    assert result.lost_spans() == [(lost_from, again - 1)]
+    for i, box in enumerate(result.boxes):
+        if box is not None:
+            assert iou(box, scene.target_box(i)) > iou(box, scene.boxes[scene.occluder, i]), f"frame {i}"
+    assert_always_on_the_target(scene, result)
+
+
+def test_merging_fills_lost_frames_and_keeps_the_boxes_there_are():
+    have = Track([(10.0, 10.0, 5.0, 5.0), None, None], [0.6, 0.0, 0.0])
+    other = Track([(50.0, 10.0, 5.0, 5.0), (11.0, 10.0, 5.0, 5.0), None], [1.0, 0.9, 0.0])
+
+    merged = have.merge(other)
+
+    assert merged.boxes == [(10.0, 10.0, 5.0, 5.0), (11.0, 10.0, 5.0, 5.0), None]
+    assert merged.confidence == [0.6, 0.9, 0.0]
+
+
 def test_a_track_survives_json():
     scene = Scene(3, occlusion=True, **SIZE)
     result = track(scene, 33, scene.target_box(33), fps=scene.fps)
