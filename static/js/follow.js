@@ -238,8 +238,11 @@ export function followControl(options, disposer) {
     }
   }
 
-  function show(job) {
-    const was = state.job && state.job.id === job.id ? state.job.status : null;
+  function show(fresh) {
+    const same = state.job && state.job.id === fresh.id ? state.job : null;
+    const was = same ? same.status : null;
+    // the socket and the polled heartbeat report the same progress at different moments: never back
+    const job = same && fresh.status === "processing" ? { ...fresh, progress: Math.max(Number(same.progress) || 0, Number(fresh.progress) || 0) } : fresh;
     state.job = job;
     if (job.status === "pending") say("Following… waiting for a worker");
     else if (job.status === "processing") say(`Following… ${Math.round((Number(job.progress) || 0) * 100)} %`);

@@ -15,7 +15,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from exports.models import JobStatus, TrackingJob
-from tests.browser.conftest import LAPTOP
+from notifications.models import NotificationType
+from notifications.service import send_progress
+from tests.browser.conftest import LAPTOP, off_the_page_thread
 from tests.browser.test_framing_editor import drag, no_sideways_scroll, open_editor, tap
 from tests.browser.test_overlay_editor import open_overlay, with_working_video
 from tests.browser.test_project_pages import project_with_game_video
@@ -104,6 +106,16 @@ def test_follow_in_the_framing_editor(editor_page, size, alice, media):
             [left * 320, top * 180, (right - left) * 320, (bottom - top) * 180], abs=3
         )
         no_sideways_scroll(page)
+
+        # while a worker tracks, the progress from the socket is shown
+        TrackingJob.objects.filter(pk=job.pk).update(status=JobStatus.PROCESSING)
+        data = {"job_id": job.pk, "clip_id": clip.pk, "task_id": job.pk}
+        off_the_page_thread(
+            send_progress, alice, job.pk, 42, clip.label, NotificationType.TRACKING_PROGRESS, data=data
+        )
+        expect(page.locator("[data-follow-status]")).to_have_text("Following… 42 %")
+        page.wait_for_timeout(1500)  # a poll of the job does not take it back
+        expect(page.locator("[data-follow-status]")).to_have_text("Following… 42 %")
         shot(page, "framing-following")
 
         # when it finishes
