@@ -25,7 +25,10 @@ class VideoInfo:
     fps: float
     codec: str
     has_audio: bool
-    first_frame: float = 0.0  # seconds from the file's start to its first video frame
+    # The first video frame's time as decoders report it (PyAV's frame.time, what the
+    # renderer and the tracker read): not counted from the container's start, which a
+    # file without sound puts at that frame, B-frame delay and all.
+    first_frame: float = 0.0
 
 
 def probe(source: str, timeout: float = 30.0) -> VideoInfo:
@@ -64,13 +67,12 @@ def _check_decodes_to_the_end(container, video, duration: float) -> float:
     """Decode the first frame, then walk the packets of the last second. A file cut
     short keeps its header (faststart puts the index first), so only the tail shows
     it. Seeking costs a range request or two; demuxing the tail decodes nothing.
-    Returns the first frame's time from the file's start."""
+    Returns the first frame's time."""
     try:
         first = next(container.decode(video), None)
         if first is None:
             raise NotAVideo("This video has no frames we can decode.")
-        origin = (container.start_time or 0) / av.time_base
-        first_frame = max(0.0, first.time - origin) if first.time is not None else 0.0
+        first_frame = max(0.0, first.time) if first.time is not None else 0.0
         end = float(video.duration * video.time_base) if video.duration else duration
         container.seek(int(max(0.0, end - 1.0) / video.time_base), stream=video, backward=True)
         last = 0.0
