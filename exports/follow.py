@@ -113,7 +113,7 @@ def source_regions_from_track(
         min_seconds=edits.MIN_REGION_SECONDS,
         id_prefix=id_prefix,
     )
-    return _rounded_regions(regions, label)
+    return _rounded_regions(regions, label[: edits.MAX_LABEL_LENGTH])
 
 
 def _crop_width(project_clip: ProjectClip, time: float, source_size: tuple[int, int], aspect: float) -> float:
