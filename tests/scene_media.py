@@ -2,10 +2,11 @@
 the scene's ground truth, for tests that follow a player end to end.
 
 The scene is encoded once per session folder with ffmpeg (H.264, a keyframe every
-second, so a clip starting on a whole second is cut without a lead-in), stored as a
-game's video and probed like an upload; `cut_clip` cuts a clip out of it with the
-extraction a worker runs. `target_box(scene, clip, t)` is where the target player is
-at clip time `t`, in the clip's source pixels.
+second, so a clip starting on a whole second is a stream copy from that keyframe:
+its lead-in is only the muxer's B-frame delay), stored as a game's video and probed
+like an upload; `cut_clip` cuts a clip out of it with the extraction a worker runs.
+`target_box(scene, clip, t)` is where the target player is at clip time `t`, in the
+clip's source pixels.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def cut_clip(game: Game, start: float, end: float, **fields) -> Clip:
     assert extract_clip(clip.pk, start, end), "the scene's clip could not be cut"
     clip.refresh_from_db()
     assert clip.extraction_status == ExtractionStatus.READY
-    assert clip.file_lead_in == 0.0  # cut on a keyframe: clip time t is game time start + t
+    assert clip.file_lead_in < 0.1  # cut on a keyframe: only the muxer's B-frame delay comes before it
     return clip
 
 
