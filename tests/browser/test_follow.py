@@ -127,11 +127,15 @@ def run_the_tracking(page, clip) -> TrackingJob:
     expect(page.locator('[data-action="follow-accept"]')).to_be_visible(timeout=STEP)
     expect(status).not_to_contain_text("Following")
     expect(status).to_contain_text(re.compile(r"\d+\s*%"))
-    shown = [
-        int(n) for n in re.findall(r"Following… (\d+) %", " ".join(page.evaluate("window.__followTexts")))
-    ]
-    assert any(0 < n < 100 for n in shown), shown  # it moved on the way
+    shown = progress_shown(page)
+    assert shown == sorted(shown), shown  # never back (the socket and the polled heartbeat)
     return job
+
+
+def progress_shown(page) -> list[int]:
+    """The percentages the status showed while the last tracking job ran."""
+    texts = " ".join(page.evaluate("window.__followTexts"))
+    return [int(n) for n in re.findall(r"Following… (\d+) %", texts)]
 
 
 def export_through_the_page(page, size, project: Project, job_type: str) -> ExportJob:
@@ -233,6 +237,17 @@ def assert_the_ellipse_surrounds_the_player(scene, clip, final: ExportJob, worki
     assert checked >= 5, f"only {checked} sampled frames lay inside the highlight"
 
 
+def centre_errors(scene, clip, track: dict, frames: range | None = None) -> list[float]:
+    """How far (source pixels) the track's box centres are from the target's, on the
+    frames where it found the player."""
+    boxes, fps = track["boxes"], track["fps"]
+    return [
+        float(np.hypot(*np.subtract(target_centre(scene, clip, i / fps), (b[0] + b[2] / 2, b[1] + b[3] / 2))))
+        for i, b in enumerate(boxes)
+        if b is not None and (frames is None or i in frames)
+    ]
+
+
 def nearest_scene_frame(picture: np.ndarray, scene, expected: int, crop=None) -> int:
     """Which of the scene's frames around `expected` a decoded picture shows (through
     `crop`, x, y, width, height in source pixels, scaled to the picture's size)."""
@@ -287,18 +302,14 @@ def test_follow_in_the_framing_editor_keeps_the_player_in_the_exported_crop(
 
         # when the tracking job has run
         job = run_the_tracking(page, clip)
+        assert any(0 < n < 100 for n in progress_shown(page)), progress_shown(page)  # it moved on the way
         assert job.config["time"] == pytest.approx(0.0, abs=0.05)
         assert job.config["box"] == pytest.approx(
             [drawn[0] - 3, drawn[1] - 3, drawn[2] + 6, drawn[3] + 6], abs=3
         )  # what was drawn, in the video's pixels
-        boxes, fps = job.track["boxes"], job.track["fps"]
-        errors = [
-            np.hypot(*np.subtract(target_centre(scene, clip, i / fps), (b[0] + b[2] / 2, b[1] + b[3] / 2)))
-            for i, b in enumerate(boxes)
-            if b is not None
-        ]
-        assert len(errors) >= 0.95 * len(boxes)  # found nearly throughout, on the player: issue 15's figure
-        assert np.mean(errors) <= 0.02 * scene.height, errors
+        errors = centre_errors(scene, clip, job.track)
+        assert len(errors) >= 0.95 * len(job.track["boxes"])  # found nearly throughout ...
+        assert np.mean(errors) <= 0.02 * scene.height, errors  # ... on the player: issue 15's figure
         shot(page, "framing-proposal")
 
         # then the proposal, accepted, is the clip's crop path and its highlight
@@ -447,6 +458,11 @@ def test_a_lost_span_is_clicked_and_the_player_followed_again(browser, alice, me
             assert resumed.config["resume_of"] == first.pk
             assert resumed.config["time"] == pytest.approx(time, abs=0.05)
             assert page.request.get(f"{url}/api/clips/{clip.pk}/track").json()["lost_spans"] == []
+            fps = resumed.track["fps"]
+            was_lost = range(round(span["start_time"] * fps), round(span["end_time"] * fps))
+            errors = centre_errors(scene, clip, resumed.track, was_lost)
+            assert len(errors) == len(was_lost)
+            assert np.mean(errors) <= 0.02 * scene.height, errors  # on the player, not a look-alike
             expect(lost).to_have_count(0)
             shot(page, "framing-resumed")
 
