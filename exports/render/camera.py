@@ -157,24 +157,23 @@ def reduce_keyframes(
     (timeline.interpolate) stays within `tolerance` (one for every field, or one
     per field) of every field at every time. Greedy: from the two ends, add the
     sample of the largest error until none is too large; then drop every keyframe
-    the others can do without. The samples in `keep` (indices) always stay, and
-    with them the two ends may go too (a value holds before the first keyframe and
-    after the last): a user's keyframes stay where they were put."""
+    the others can do without. With `keep` (indices: a user's keyframes, which stay
+    where they were put) the search starts from those instead of the two ends (a
+    value holds before the first keyframe and after the last)."""
     t = np.asarray(times, dtype=np.float64)
     fields = {name: np.asarray(v, dtype=np.float64) for name, v in values.items()}
     if len(t) == 0:
         raise ValueError("at least one sample is needed")
     limits = {name: tolerance[name] if isinstance(tolerance, Mapping) else tolerance for name in fields}
     kept = sorted({int(i) for i in keep})
-    chosen = sorted({0, len(t) - 1, *kept})
+    chosen = list(kept) or sorted({0, len(t) - 1})
     while True:
         errors = _errors(t, fields, chosen, limits)
         worst = int(np.argmax(errors))
         if errors[worst] <= 1.0:
             break
         bisect.insort(chosen, worst)  # a keyframe has no error, so worst is new
-    first = 0 if kept else 1
-    k = first
+    k = 0 if kept else 1
     while k < len(chosen) - (0 if kept else 1):
         trial = chosen[:k] + chosen[k + 1 :]
         if chosen[k] not in kept and trial and _errors(t, fields, trial, limits).max() <= 1.0:

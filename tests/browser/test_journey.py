@@ -14,6 +14,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from exports.highlights import to_project
 from exports.models import ExportJob, Project
 from games.models import Clip, Game
 from games.uploads import MIN_PART_SIZE
@@ -250,13 +251,18 @@ def test_a_new_user_goes_from_upload_to_a_finished_video_in_the_gallery(page, al
         page.click("#overlay-link")
         mounted(page, "overlay")
         expect(page.locator("#overlay-canvas")).to_be_visible()
-        click_track_at(page, "#overlay-track", 0.25)
+        # each clip's first framing export gave it a 2 s highlight at its start
+        expect(page.locator(".regions-track .region")).to_have_count(2)
+        click_track_at(page, "#overlay-track", 0.38)
         page.click("#add-region")
-        expect(page.locator(".regions-track .region")).to_have_count(1)
+        expect(page.locator(".regions-track .region")).to_have_count(3)
         expect(page.locator("#save-state")).to_have_text("Saved")
-        project.overlay.refresh_from_db()
-        assert len(project.overlay.regions) == 1
-        assert project.overlay.regions[0]["start_time"] == pytest.approx(1.5, abs=0.1)  # a quarter of 6 s
+        regions, _ = to_project(project)
+        assert [r["start_time"] for r in regions] == [
+            0.0, pytest.approx(2.28, abs=0.1), pytest.approx(3.0, abs=0.05)  # the second clip's
+        ]  # fmt: skip
+        names = [Clip.objects.get(pk=clip.pk).display_name for clip in (clip_a, clip_b)]
+        assert [r.get("label") for r in regions] == [names[0], None, names[1]]
         screenshots(page, "journey-overlay")
         export_through_the_page(page, project, "overlay", received)
         expect(page.locator("#gallery-open")).to_have_attribute("href", "/gallery/")

@@ -17,7 +17,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from exports import jobs, projects, worker
-from exports.models import ExportJob, JobStatus, JobType, Overlay, Project, ProjectClip
+from exports.models import ClipHighlight, ExportJob, JobStatus, JobType, Overlay, Project, ProjectClip
 from games.objects import object_store
 from tests.browser.conftest import log_in, off_the_page_thread, screenshots
 from tests.conftest import PASSWORD
@@ -128,6 +128,8 @@ def with_working_video(owner, media: Path, seconds: float = 4.0, *, exported_by_
             owner=owner, project=project, type=JobType.FRAMING, status=JobStatus.COMPLETE,
             config={**config, "output_size": list(FRAME)}, working_video=working,
         )  # fmt: skip
+    # The editor starts empty: these tests add their own regions (test_highlights.py has the starter's).
+    ClipHighlight.objects.filter(clip=clip).update(regions=[])
     return Project.objects.get(pk=project.pk)
 
 
@@ -151,7 +153,8 @@ def saved(page) -> None:
 
 
 def the_regions(project: Project) -> list[dict]:
-    return Overlay.objects.get(project=project).regions
+    """The saved regions, on the project's one clip (untrimmed at 1x: the framed times)."""
+    return ClipHighlight.objects.get(clip=project.project_clips.get().clip).regions
 
 
 def region_at_half_a_second(page, url: str, project: Project) -> None:
@@ -249,9 +252,9 @@ def no_sideways_scroll(page) -> None:
 def test_a_refused_region_says_why_in_the_panel(device, alice, media):
     _, page, pointer = device
     project = with_working_video(alice, media)
-    Overlay.objects.filter(project=project).update(
+    ClipHighlight.objects.filter(clip=project.project_clips.get().clip).update(
         regions=[{"id": "r1", "start_time": 1.0, "end_time": 3.0, "enabled": True,
-                  "keyframes": [{"time": 1.0, "x": 60, "y": 100, "radius_x": 13, "radius_y": 26,
+                  "keyframes": [{"time": 1.0, "x": 160, "y": 90, "radius_x": 11, "radius_y": 22,
                                  "opacity": 0.5, "color": "#FFFF00"}]}]
     )  # fmt: skip
     with web_process(**SMALL) as url:
@@ -396,7 +399,7 @@ def test_a_second_keyframe_the_effect_and_disabling_are_saved(page, alice, media
 
     overlay = Overlay.objects.get(project=project)
     assert overlay.effect_type == "dim"
-    [region] = overlay.regions
+    [region] = the_regions(project)
     assert region["enabled"] is False
     assert [k["time"] for k in region["keyframes"]] == [0.5, 2.0]
     assert region["keyframes"][1]["radius_x"] > region["keyframes"][0]["radius_x"]
