@@ -289,12 +289,13 @@ def add_starter_regions(project: Project, framing: dict | None = None) -> list[i
             if highlight.starter_made:
                 continue
             regions = highlight.regions
-            starter = _starter(clip, place)
-            if starter is not None and not any(
-                r["start_time"] < starter["end_time"] and starter["start_time"] < r["end_time"]
+            starters = _starter(clip, place)
+            if not any(
+                r["start_time"] < s["end_time"] and s["start_time"] < r["end_time"]
                 for r in regions
+                for s in starters
             ):
-                regions = sorted([*regions, starter], key=lambda r: r["start_time"])
+                regions = sorted([*regions, *starters], key=lambda r: r["start_time"])
             ClipHighlight.objects.filter(pk=highlight.pk).update(
                 regions=regions, starter_made=True,
                 version=F("version") + (1 if highlight.regions or highlight.version > 1 else 0),
@@ -305,13 +306,28 @@ def add_starter_regions(project: Project, framing: dict | None = None) -> list[i
     return made
 
 
-def _starter(clip: Clip, place: Placement) -> dict | None:
+def _starter(clip: Clip, place: Placement) -> list[dict]:
+    """The starter region: on the player where the clip's latest track finds them
+    (a region per span found), else on the crop's centre; none when the trimmed
+    clip is shorter than a region."""
     segments = place.segments
     start = float(segments["trim_start"])
     end = min(start + STARTER_SECONDS, float(segments["trim_end"]))
     if end - start < edits.MIN_REGION_SECONDS:
-        return None
+        return []
+    # here, not at the top: tracking_jobs reads exports.jobs, which reads this module
+    from exports.follow import source_regions_from_track
+    from exports.tracking_jobs import latest_track
+
     label = clip.display_name[: edits.MAX_LABEL_LENGTH]
+    job = latest_track(clip)
+    if job is not None:
+        followed = source_regions_from_track(
+            job.track, start=start, end=end, color=edits.DEFAULT_COLOR, opacity=edits.DEFAULT_OPACITY,
+            label=label, source_size=place.source_size, id_prefix=f"starter-{clip.pk}",
+        )  # fmt: skip
+        if followed:
+            return followed
     ((x, y, width, height),) = crop_boxes(
         place.crop_keyframes,
         np.array([start]),
@@ -324,7 +340,9 @@ def _starter(clip: Clip, place: Placement) -> dict | None:
         "radius_y": rounded(height * edits.DEFAULT_RADIUS_Y, 2),
         "opacity": edits.DEFAULT_OPACITY, "color": edits.DEFAULT_COLOR,
     }  # fmt: skip
-    return {
-        "id": f"starter-{clip.pk}", "start_time": start, "end_time": end, "enabled": True,
-        "label": label, "keyframes": [ellipse],
-    }  # fmt: skip
+    return [
+        {
+            "id": f"starter-{clip.pk}", "start_time": start, "end_time": end, "enabled": True,
+            "label": label, "keyframes": [ellipse],
+        }
+    ]  # fmt: skip

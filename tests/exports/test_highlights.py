@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from exports import edits, worker
 from exports.highlights import from_project, to_project
-from exports.models import ClipHighlight, Overlay, Project, ProjectClip
+from exports.models import ClipHighlight, Overlay, Project, ProjectClip, TrackingJob
 from exports.render.effects import ELLIPSE_FIELDS
 from exports.render.framing import crop_boxes
 from exports.render.reprojection import Placement, to_framed_region, to_source_region
@@ -311,6 +312,31 @@ def test_a_clip_gets_a_starter_region_after_its_first_framing_export_only(
     assert response.status_code == 200, response.json()
     export(alice_api, project)
     assert ClipHighlight.objects.get(clip=clip).regions == []
+
+
+def test_the_starter_region_follows_the_clips_tracked_player(alice, alice_api, media_dir, small_exports):
+    project = ready_project(alice, media_dir, [3.0])
+    clip = project.project_clips.get().clip
+    # a player walking right across the source: a box per frame for 3 s at 25 fps
+    boxes = [[100 + 80 * i / 75, 60.0, 20.0, 40.0] for i in range(75)]
+    TrackingJob.objects.create(
+        owner=alice, clip=clip, status="complete", clip_file_key=clip.file_key, completed_at=timezone.now(),
+        config={"time": 0.0, "box": boxes[0], "resume_of": None},
+        track={"fps": 25.0, "frame_count": 75, "boxes": boxes, "confidence": [0.9] * 75},
+    )  # fmt: skip
+
+    export(alice_api, project)
+
+    (starter,) = ClipHighlight.objects.get(clip=clip).regions
+    assert starter["label"] == clip.display_name
+    assert starter["start_time"] == 0.0
+    assert starter["end_time"] == pytest.approx(2.0, abs=FRAME)
+    for time in (0.5, 1.0, 1.5):
+        values = interpolate_keyframes(starter["keyframes"], ("x", "y"), [time])
+        centre = 100 + 80 * time / 3 + 10  # the box's centre then
+        # within the follow highlight's tolerance: 1 % of the frame width
+        assert values["x"][0] == pytest.approx(centre, abs=3.2)
+        assert values["y"][0] == pytest.approx(80.0, abs=3.2)
 
 
 def yellow_centre(final: np.ndarray, working: np.ndarray) -> tuple[float, float]:
