@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from exports import tasks, worker
+from exports import edits, tasks, worker
 from exports.models import ClipHighlight, ExportJob, Overlay, Project, ProjectClip, TrackingJob
 from exports.render.camera import to_framed
 from games.objects import object_store
@@ -38,7 +38,7 @@ from tests.servers import web_process
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OUTPUT = {"OUTPUT_SHORT_SIDE": "180"}  # 9:16 renders at 180x320: the crop (202x360) at about its size
-CLIP = (1.0, 5.0)  # game seconds: on the scene's keyframes, so the cut has no lead-in
+CLIP = (1.0, 5.0)  # game seconds: on the scene's keyframes, so the cut is a stream copy
 SHOTS = Path("/tmp/shots/e2e")
 STEP = 60_000  # ms: a wait for a step a worker does
 
@@ -55,8 +55,6 @@ def scene():
 
 def follow_project(owner, media: Path, seed: int = SEED, aspect: str = "9:16") -> Project:
     """A one-clip project of the scene's clip, framed by default (the centre)."""
-    from exports import edits
-
     game = scene_game(owner, scene_video(media, seed))
     clip = cut_clip(game, *CLIP)
     project = Project.objects.create(owner=owner, name="Follow", aspect_ratio=aspect)
@@ -233,6 +231,9 @@ def assert_the_ellipse_surrounds_the_player(scene, clip, final: ExportJob, worki
         assert ys.min() <= centre[1] <= ys.max(), (time, centre)
         assert abs(xs.mean() - centre[0]) < (right - left), (time, xs.mean(), centre)
         assert xs.max() - xs.min() < 0.8 * width  # an ellipse on the player, not a wash over the picture
+        rows, columns = np.mgrid[0:height, 0:width]
+        far = np.hypot(columns - centre[0], rows - centre[1]) > 2 * (bottom - top)
+        assert np.abs(frame - working[time])[far].mean() < 4, time  # elsewhere the picture is the same
         checked += 1
     assert checked >= 5, f"only {checked} sampled frames lay inside the highlight"
 
