@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from exports import edits, worker
@@ -293,15 +295,15 @@ def test_a_clip_gets_a_starter_region_after_its_first_framing_export_only(
 
     highlight = ClipHighlight.objects.get(clip=clip)
     (starter,) = highlight.regions
-    assert starter["label"] == clip.display_name and starter["label"]
+    assert starter["label"]
+    assert starter["label"] == clip.display_name
     assert (starter["start_time"], starter["end_time"]) == (0.5, 2.5)
     crop = edits.default_crop(320, 180, "9:16")[0]
     key = starter["keyframes"][0]
     centre = (crop["x"] + crop["width"] / 2, crop["y"] + crop["height"] / 2)
     assert (key["x"], key["y"]) == (pytest.approx(centre[0], abs=0.1), pytest.approx(centre[1], abs=0.1))
     (shown,) = overlay(alice_api, project)["regions"]
-    width, height = small_exports["9:16"]
-    assert shown["keyframes"][0]["x"] == pytest.approx(width / 2, abs=0.5)
+    assert shown["keyframes"][0]["x"] == pytest.approx(small_exports["9:16"][0] / 2, abs=0.5)
     assert (shown["start_time"], shown["end_time"]) == (0.0, 2.0)
 
     # the user deletes it; a second export does not bring it back
@@ -354,7 +356,7 @@ def test_re_framing_with_a_new_trim_keeps_the_region_on_the_player_and_the_overl
     project = ready_project(alice, media_dir, [3.0])
     clip = project.project_clips.get().clip
     export(alice_api, project)
-    width, height = small_exports["9:16"]
+    height = small_exports["9:16"][1]
     player = (150.0, 100.0)  # source pixels, inside the default crop (110 to 211 of 320)
     region = {"id": "end", "start_time": 1.8, "end_time": 2.8, "enabled": True, "keyframes": [
         ellipse(1.8, player[0], player[1], 12, 12, opacity=1.0, color="#FF8000")]}  # fmt: skip
@@ -382,3 +384,66 @@ def test_re_framing_with_a_new_trim_keeps_the_region_on_the_player_and_the_overl
     x, y = yellow_centre(frames[30], plain[30])  # 1.2 s
     assert (x, y) == (pytest.approx(expected[0], abs=1.5), pytest.approx(expected[1], abs=1.5))
     assert np.abs(frames[10].astype(float) - plain[10].astype(float)).max() < 60  # none before 1.0 s
+
+
+# --- the migration that moved the overlays' regions onto the clips -------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_each_projects_regions_onto_its_clips(alice):
+    # given, before the migration, a project exported with a 1 s trim (its snapshot) and
+    # edited since to a 2 s trim, and one never exported (its current framing)
+    executor = MigrationExecutor(connection)
+    before, after = ("exports", "0005_tracking_and_clip_highlights"), ("exports", "0006_highlights_on_clips")
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    game = old.get_model("games", "Game").objects.create(
+        owner_id=alice.pk, opponent_name="Rovers", video_status="ready", video_width=1920, video_height=1080,
+        video_fps=25.0, video_duration=600.0,
+    )  # fmt: skip
+    make_clip = old.get_model("games", "Clip").objects.create
+    exported_clip = make_clip(game=game, start_time=10, end_time=20, rating=4, tags=["Goal"])
+    fresh_clip = make_clip(game=game, start_time=30, end_time=40, rating=4, tags=["Goal"])
+    crop = [{"time": 0.0, "x": 656.0, "y": 0.0, "width": 607.5, "height": 1080.0}]
+    region = {"id": "r1", "start_time": 2.0, "end_time": 3.0, "enabled": True,
+              "keyframes": [ellipse(2.0, 540.0, 960.0)]}  # fmt: skip
+
+    def project(clip, trim, name):
+        made = old.get_model("exports", "Project").objects.create(owner_id=alice.pk, name=name)
+        old.get_model("exports", "Overlay").objects.create(project=made, regions=[region])
+        segments = {"trim_start": trim, "trim_end": 10.0, "splits": [], "speeds": [1.0]}
+        old.get_model("exports", "ProjectClip").objects.create(
+            project=made, clip=clip, position=1, crop_keyframes=crop, segments=segments
+        )
+        return made, segments
+
+    exported, segments = project(exported_clip, 2.0, "Exported")
+    working = old.get_model("exports", "WorkingVideo").objects.create(
+        project=exported, version=1, file_key="w.mp4", size=1, duration=9.0, width=1080, height=1920, fps=25.0
+    )
+    old.get_model("exports", "Project").objects.filter(pk=exported.pk).update(working_video=working)
+    old.get_model("exports", "ExportJob").objects.create(
+        owner_id=alice.pk, project=exported, type="framing", status="complete", working_video=working,
+        config={"output_size": [1080, 1920], "transition": {"type": "cut", "duration": 0.5}, "clips": [
+            {"clip_id": exported_clip.pk, "crop_keyframes": crop, "source_size": [1920, 1080],
+             "segments": {**segments, "trim_start": 1.0}}]},
+    )  # fmt: skip
+    project(fresh_clip, 2.0, "Fresh")
+
+    # when the migration runs
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+
+    # then each region is on its clip, in clip seconds (through the exported trim, or the
+    # current one) and source pixels; the exported clip has had its first framing export
+    moved = ClipHighlight.objects.get(clip_id=exported_clip.pk)
+    (on_exported,) = moved.regions
+    assert (on_exported["start_time"], on_exported["end_time"]) == (3.0, 4.0)
+    assert on_exported["keyframes"][0]["x"] == pytest.approx(656 + 540 * 607.5 / 1080)
+    assert on_exported["keyframes"][0]["y"] == pytest.approx(540.0)
+    assert moved.starter_made
+    (on_fresh,) = ClipHighlight.objects.get(clip_id=fresh_clip.pk).regions
+    assert (on_fresh["start_time"], on_fresh["end_time"]) == (4.0, 5.0)
+    assert not ClipHighlight.objects.get(clip_id=fresh_clip.pk).starter_made
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
