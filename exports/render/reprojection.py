@@ -147,7 +147,9 @@ def _reduced(region, start, end, times, centre, radii, values, colours, keep, si
         "opacity": values["opacity"],
     }
     tolerance = {**dict.fromkeys(fields, PIXEL_TOLERANCE), "opacity": OPACITY_TOLERANCE}
-    keyframes = reduce_keyframes(times, fields, tolerance, keep=np.flatnonzero(keep))
+    # a region clamped past its own keyframes starts with one where it now starts
+    kept = np.flatnonzero(keep) if keep.any() else [0]
+    keyframes = reduce_keyframes(times, fields, tolerance, keep=kept)
     index = {float(t): i for i, t in enumerate(times)}
     return {
         **{key: value for key, value in region.items() if key != "keyframes"},

@@ -250,6 +250,44 @@ def test_an_untouched_clamped_region_keeps_its_length_on_the_clip(alice_api, sha
     assert ClipHighlight.objects.get(clip=clip).regions == [region]
 
 
+def test_at_a_dissolve_the_later_clips_region_starts_when_the_earlier_ones_ends(alice_api, project, clips):
+    # two 3 s clips that dissolve over 1 s: the second starts at 2 s of the framed video
+    Project.objects.filter(pk=project["id"]).update(transition={"type": "dissolve", "duration": 1.0})
+    ProjectClip.objects.filter(project_id=project["id"]).update(
+        segments={"trim_start": 0.0, "trim_end": 3.0, "splits": [], "speeds": [1.0]}
+    )
+    ending = {
+        "id": "a",
+        "start_time": 2.0,
+        "end_time": 3.0,
+        "enabled": True,
+        "keyframes": [ellipse(2.0, 900, 500)],
+    }
+    opening = {
+        "id": "b",
+        "start_time": 0.0,
+        "end_time": 2.0,
+        "enabled": True,
+        "keyframes": [ellipse(0.0, 900, 500)],
+    }
+    ClipHighlight.objects.create(clip=clips[1], regions=[ending])
+    ClipHighlight.objects.create(clip=clips[2], regions=[opening])
+
+    shown = overlay(alice_api, Project.objects.get(pk=project["id"]))
+
+    assert [(r["id"], r["start_time"], r["end_time"]) for r in shown["regions"]] == [
+        ("a", 2.0, 3.0),
+        ("b", 3.0, 4.0),
+    ]
+    assert [k["time"] for k in shown["regions"][1]["keyframes"]] == [3.0]
+    response = alice_api.put(
+        f"/api/projects/{project['id']}/overlay", {"version": shown["version"], "regions": shown["regions"]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.json()
+    assert ClipHighlight.objects.get(clip=clips[2]).regions == [opening]  # untouched: kept whole
+
+
 def test_a_region_saved_in_a_project_goes_to_the_clip_showing_most_of_it(alice, media_dir):
     project = ready_project(alice, media_dir, [1.0, 1.5], aspect="16:9")
     first, second = (pc.clip for pc in project.project_clips.order_by("position"))
