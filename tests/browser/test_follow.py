@@ -349,131 +349,120 @@ def test_follow_in_the_framing_editor_keeps_the_player_in_the_exported_crop(
         assert_the_ellipse_surrounds_the_player(scene, clip, final, framing.working_video.file_key)
 
 
-def test_follow_in_the_overlay_editor_puts_the_ellipse_on_the_player(browser, alice, media, scene):
+def test_follow_in_the_overlay_editor_puts_the_ellipse_on_the_player(editor_page, size, alice, media, scene):
     """The framing (following the ground truth) exported; in the overlay editor the
-    user follows the player on the framed video and accepts the highlight."""
+    user follows the player on the framed video, discards the proposal, follows again
+    and accepts the highlight."""
     from exports.render.camera import crop_keyframes_from_track
 
-    context = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    page = editor_page
     project = follow_project(alice, media)
     project_clip = project.project_clips.get()
     clip = project_clip.clip
     times = np.arange(round(clip.duration * scene.fps) + 1) / scene.fps
+    boxes = [target_box(scene, clip, t) for t in times]
     project_clip.crop_keyframes = crop_keyframes_from_track(
-        times,
-        [target_box(scene, clip, t) for t in times],
-        source_size=(scene.width, scene.height),
-        aspect=9 / 16,
+        times, boxes, source_size=(scene.width, scene.height), aspect=9 / 16
     )
     project_clip.save()
-    try:
-        with web_process(**OUTPUT) as url:
-            open_editor(page, url, project)
-            framing = export_through_the_page(page, LAPTOP, project, "framing")
-            [config_clip] = framing.config["clips"]
-            framed_size = tuple(framing.config["output_size"])
-            [starter] = ClipHighlight.objects.get(clip=clip).regions  # made by the first framing export
-            page.goto(f"{url}/projects/{project.pk}/overlay/")
-            page.wait_for_selector("main#page[data-page=overlay][data-mounted=true]")
-            page.wait_for_function("document.querySelector('#overlay-stage video').readyState >= 2")
-            expect(page.locator(".regions-track .region")).to_have_count(1)
+    with web_process(**OUTPUT) as url:
+        open_editor(page, url, project)
+        framing = export_through_the_page(page, size, project, "framing")
+        [config_clip] = framing.config["clips"]
+        framed_size = tuple(framing.config["output_size"])
+        [starter] = ClipHighlight.objects.get(clip=clip).regions  # made by the first framing export
+        page.goto(f"{url}/projects/{project.pk}/overlay/")
+        page.wait_for_selector("main#page[data-page=overlay][data-mounted=true]")
+        page.wait_for_function("document.querySelector('#overlay-stage video').readyState >= 2")
+        expect(page.locator(".regions-track .region")).to_have_count(1)
+        (left, top), (right, bottom) = framed_target(scene, clip, config_clip, framed_size, 0.0)
+        on_the_player = (left, top, right - left, bottom - top)
 
-            # when the player is boxed on the framed video and followed
-            (left, top), (right, bottom) = framed_target(scene, clip, config_clip, framed_size, 0.0)
-            draw_follow_box(
-                page, LAPTOP, "#overlay-stage video", (left, top, right - left, bottom - top), framed_size
-            )
-            shot(page, "overlay-following")
-            job = run_the_tracking(page, clip)
-            shot(page, "overlay-proposal")
+        # given a first proposal, discarded: nothing changes
+        draw_follow_box(page, size, "#overlay-stage video", on_the_player, framed_size)
+        run_the_tracking(page, clip)
+        tap(page, size, '[data-action="follow-discard"]')
+        expect(page.locator('[data-action="follow-accept"]')).to_be_hidden()
+        expect(page.locator('[data-action="follow-discard"]')).to_be_hidden()
+        assert ClipHighlight.objects.get(clip=clip).regions == [starter]
 
-            # then the job was given the box in the clip's own pixels and times
-            assert job.config["time"] == pytest.approx(0.0, abs=0.05)
-            x, y, w, h = target_box(scene, clip, 0.0)
-            assert job.config["box"][0] + job.config["box"][2] / 2 == pytest.approx(x + w / 2, abs=3)
-            assert job.config["box"][1] + job.config["box"][3] / 2 == pytest.approx(y + h / 2, abs=3)
+        # when the player is boxed on the framed video and followed again
+        draw_follow_box(page, size, "#overlay-stage video", on_the_player, framed_size)
+        shot(page, "overlay-following")
+        job = run_the_tracking(page, clip)
+        shot(page, "overlay-proposal")
 
-            # and accepted, the highlight follows the player and takes the starter's place
-            tap(page, LAPTOP, '[data-action="follow-accept"]')
-            expect(page.locator("#save-state")).to_have_text("Saved")
-            regions = ClipHighlight.objects.get(clip=clip).regions
-            assert starter["id"] not in [r["id"] for r in regions]
-            assert sum(r["end_time"] - r["start_time"] for r in regions) > 0.9 * clip.duration
-            assert all(len(r["keyframes"]) > 2 for r in regions)  # it moves with the player
-            expect(page.locator(".regions-track .region")).to_have_count(len(regions))
-            shot(page, "overlay-accepted")
-            final = export_through_the_page(page, LAPTOP, project, "overlay")
-        assert_the_ellipse_surrounds_the_player(scene, clip, final, framing.working_video.file_key)
-    finally:
-        context.close()
+        # then the job was given the box in the clip's own pixels and times
+        assert job.config["time"] == pytest.approx(0.0, abs=0.05)
+        x, y, w, h = target_box(scene, clip, 0.0)
+        assert job.config["box"][0] + job.config["box"][2] / 2 == pytest.approx(x + w / 2, abs=3)
+        assert job.config["box"][1] + job.config["box"][3] / 2 == pytest.approx(y + h / 2, abs=3)
+
+        # and accepted, the highlight follows the player and takes the starter's place
+        tap(page, size, '[data-action="follow-accept"]')
+        expect(page.locator("#save-state")).to_have_text("Saved")
+        regions = ClipHighlight.objects.get(clip=clip).regions
+        assert starter["id"] not in [r["id"] for r in regions]
+        assert sum(r["end_time"] - r["start_time"] for r in regions) > 0.9 * clip.duration
+        assert all(len(r["keyframes"]) > 2 for r in regions)  # it moves with the player
+        expect(page.locator(".regions-track .region")).to_have_count(len(regions))
+        no_sideways_scroll(page)
+        shot(page, "overlay-accepted")
+        final = export_through_the_page(page, size, project, "overlay")
+    assert_the_ellipse_surrounds_the_player(scene, clip, final, framing.working_video.file_key)
 
 
-LOOK_ALIKE = (
-    4  # a scene where the tracker reports the player lost 2.2 s into the clip; a box drawn there goes on
-)
+# A scene where the tracker reports the player lost 2.2 s into the clip; a box drawn there goes on.
+LOOK_ALIKE = 4
 
 
-def test_a_lost_span_is_clicked_and_the_player_followed_again(browser, alice, media):
-    scene = match_scene(LOOK_ALIKE)
-    context = browser.new_context(viewport={"width": LAPTOP[0], "height": LAPTOP[1]})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+@pytest.mark.parametrize("size", [LAPTOP], ids=["1366"])
+def test_a_lost_span_is_clicked_and_the_player_followed_again(editor_page, size, alice, media):
+    page, scene = editor_page, match_scene(LOOK_ALIKE)
     project = follow_project(alice, media, LOOK_ALIKE)
     clip = project.project_clips.get().clip
-    try:
-        with web_process(**OUTPUT) as url:
-            open_editor(page, url, project)
+    with web_process(**OUTPUT) as url:
+        open_editor(page, url, project)
 
-            # given a first Follow that lost the player part of the way
-            draw_follow_box(
-                page,
-                LAPTOP,
-                "#framing-stage video",
-                target_box(scene, clip, 0.0),
-                (scene.width, scene.height),
-            )
-            first = run_the_tracking(page, clip)
-            track = page.request.get(f"{url}/api/clips/{clip.pk}/track").json()
-            assert track["lost_spans"], "the scene was chosen for a lost span"
-            [span] = track["lost_spans"]
-            lost = page.locator(".follow-lost")
-            expect(lost).to_have_count(1)
-            expect(lost).to_have_attribute("title", "lost — click the player again")
-            shot(page, "framing-lost")
+        # given a first Follow that lost the player part of the way
+        frame_size = (scene.width, scene.height)
+        draw_follow_box(page, size, "#framing-stage video", target_box(scene, clip, 0.0), frame_size)
+        first = run_the_tracking(page, clip)
+        track = page.request.get(f"{url}/api/clips/{clip.pk}/track").json()
+        assert track["lost_spans"], "the scene was chosen for a lost span"
+        [span] = track["lost_spans"]
+        lost = page.locator(".follow-lost")
+        expect(lost).to_have_count(1)
+        expect(lost).to_have_attribute("title", "lost — click the player again")
+        shot(page, "framing-lost")
 
-            # when the span is clicked, the player boxed again there, and followed on
-            lost.click()
-            expect(page.locator(".follow-box")).to_be_visible()
-            editor = "document.getElementById('page').framingEditor"
-            time = page.evaluate(f"{editor}.transport.time")
-            assert time == pytest.approx(span["start_time"], abs=0.05)
-            box = on_screen(
-                page, "#framing-stage video", target_box(scene, clip, time), (scene.width, scene.height)
-            )
-            drag(page, LAPTOP, (box[0] - 3, box[1] - 3), (box[2] + 6, box[3] + 6))
-            resumed = run_the_tracking(page, clip)
+        # when the span is clicked, the player boxed again there, and followed on
+        lost.click()
+        expect(page.locator(".follow-box")).to_be_visible()
+        editor = "document.getElementById('page').framingEditor"
+        time = page.evaluate(f"{editor}.transport.time")
+        assert time == pytest.approx(span["start_time"], abs=0.05)
+        box = on_screen(page, "#framing-stage video", target_box(scene, clip, time), frame_size)
+        drag(page, size, (box[0] - 3, box[1] - 3), (box[2] + 6, box[3] + 6))
+        resumed = run_the_tracking(page, clip)
 
-            # then the track goes on from where it was lost, and the span is gone
-            assert resumed.config["resume_of"] == first.pk
-            assert resumed.config["time"] == pytest.approx(time, abs=0.05)
-            assert page.request.get(f"{url}/api/clips/{clip.pk}/track").json()["lost_spans"] == []
-            fps = resumed.track["fps"]
-            was_lost = range(round(span["start_time"] * fps), round(span["end_time"] * fps))
-            errors = centre_errors(scene, clip, resumed.track, was_lost)
-            assert len(errors) == len(was_lost)
-            assert np.mean(errors) <= 0.02 * scene.height, errors  # on the player, not a look-alike
-            expect(lost).to_have_count(0)
-            shot(page, "framing-resumed")
+        # then the track goes on from where it was lost, and the span is gone
+        assert resumed.config["resume_of"] == first.pk
+        assert resumed.config["time"] == pytest.approx(time, abs=0.05)
+        assert page.request.get(f"{url}/api/clips/{clip.pk}/track").json()["lost_spans"] == []
+        fps = resumed.track["fps"]
+        was_lost = range(round(span["start_time"] * fps), round(span["end_time"] * fps))
+        errors = centre_errors(scene, clip, resumed.track, was_lost)
+        assert len(errors) == len(was_lost)
+        assert np.mean(errors) <= 0.02 * scene.height, errors  # on the player, not a look-alike
+        expect(lost).to_have_count(0)
+        shot(page, "framing-resumed")
 
-            # and, accepted, the exported crop keeps the player throughout, the lost part too
-            tap(page, LAPTOP, '[data-action="follow-accept"]')
-            expect(page.locator("#save-state")).to_have_text("Saved")
-            framing = export_through_the_page(page, LAPTOP, project, "framing")
-        assert_the_player_is_in_the_crop(scene, clip, framing)
-    finally:
-        context.close()
+        # and, accepted, the exported crop keeps the player throughout, the lost part too
+        tap(page, size, '[data-action="follow-accept"]')
+        expect(page.locator("#save-state")).to_have_text("Saved")
+        framing = export_through_the_page(page, size, project, "framing")
+    assert_the_player_is_in_the_crop(scene, clip, framing)
 
 
 def test_the_tracker_and_the_export_see_the_frame_the_editor_shows(alice, media, scene, settings):
