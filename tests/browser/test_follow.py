@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from exports import edits, tasks, worker
+from exports import edits, jobs, tasks, worker
 from exports.models import ClipHighlight, ExportJob, Overlay, Project, ProjectClip, TrackingJob
-from exports.render.camera import to_framed
+from exports.render.camera import crop_keyframes_from_track, to_framed
+from exports.render.clip_frames import read_clip
 from games.objects import object_store
 from tests.browser.conftest import LAPTOP, PHONE, off_the_page_thread
 from tests.browser.test_framing_editor import drag, no_sideways_scroll, open_editor, tap
@@ -353,8 +354,6 @@ def test_follow_in_the_overlay_editor_puts_the_ellipse_on_the_player(editor_page
     """The framing (following the ground truth) exported; in the overlay editor the
     user follows the player on the framed video, discards the proposal, follows again
     and accepts the highlight."""
-    from exports.render.camera import crop_keyframes_from_track
-
     page = editor_page
     project = follow_project(alice, media)
     project_clip = project.project_clips.get()
@@ -470,9 +469,6 @@ def test_the_tracker_and_the_export_see_the_frame_the_editor_shows(alice, media,
     exported video's frame i must be that same moment, or the track and the crop lag
     the player (a stream-copied cut's first frame sits at the B-frame delay, 0.08 s
     into the file here, where the cut's lead-in counts from)."""
-    from exports import jobs
-    from exports.render.clip_frames import read_clip
-
     settings.OUTPUT_SIZES = {**settings.OUTPUT_SIZES, "9:16": (180, 320)}
     project = follow_project(alice, media)
     project_clip = project.project_clips.get()
