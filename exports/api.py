@@ -241,6 +241,10 @@ class ProjectClipDetail(APIView):
 
 
 class ProjectOverlay(APIView):
+    """The project's highlights in its framed video. They are kept on the clips
+    (in the clips' own coordinates), so a save here shows in every project using
+    those clips, and a save there makes this overlay's version stale (409)."""
+
     @extend_schema(responses=OverlaySerializer, tags=["projects"])
     def get(self, request: Request, project_id: int) -> Response:
         return Response(OverlaySerializer(owned_project(request, project_id).overlay).data)

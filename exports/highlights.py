@@ -33,10 +33,12 @@ from exports.render.reel import reel_duration, starts
 from exports.render.reprojection import Placement, to_framed_region, to_source_region
 from exports.render.segments import output_duration
 from games.models import Clip
+from videoeditor.versioning import StaleVersion
 
 STARTER_SECONDS = 2.0
 # The shortest region a clip keeps: the shortest framed region at the slowest speed.
 MIN_SOURCE_REGION_SECONDS = edits.MIN_REGION_SECONDS * min(edits.SPEEDS)
+# Sampling rate for a framing no video was rendered from, when the game's rate is unknown.
 FALLBACK_FPS = 25.0
 
 
@@ -112,10 +114,14 @@ def _region_name(region: dict, clip_name: str) -> str:
     return f"The highlight at {region['start_time']:.1f} s of {clip_name or 'a clip'}"
 
 
-def shown(project: Project, highlights: dict[int, ClipHighlight] | None = None):
+def shown(
+    project: Project,
+    highlights: dict[int, ClipHighlight] | None = None,
+    framing: ProjectFraming | None = None,
+) -> tuple[ProjectFraming, list[Shown], list[str]]:
     """(framing, [Shown], notes): every clip region the project shows, in framed
     order with framed ids unique, and a sentence for each it cannot show."""
-    framing = project_framing(project)
+    framing = framing or project_framing(project)
     if highlights is None:
         highlights = _highlights(clip_id for clip_id, _ in framing.places)
     entries: list[Shown] = []
@@ -169,7 +175,7 @@ def from_project(project: Project, framed_regions: list[dict]) -> list[int]:
     framing = project_framing(project)
     clip_ids = [clip_id for clip_id, _ in framing.places]
     highlights = _highlights(clip_ids, lock=True)
-    _, entries, _ = shown(project, highlights)
+    _, entries, _ = shown(project, highlights, framing)
     before = {e.framed["id"]: e for e in entries}
     mapped: dict[int, list[dict]] = defaultdict(list)
     for number, region in enumerate(framed_regions, start=1):
@@ -257,8 +263,6 @@ def bump_overlays(clip_ids: list[int], except_project: Project | None = None) ->
 def save_clip_regions(clip: Clip, version: int, regions: list[dict], current) -> ClipHighlight:
     """The clip highlight API's write: `regions` (cleaned) if the highlight is still
     at `version`, else StaleVersion with `current(highlight)`."""
-    from videoeditor.versioning import StaleVersion
-
     with transaction.atomic():
         highlight, _ = ClipHighlight.objects.select_for_update().get_or_create(clip=clip)
         if highlight.version != version:
