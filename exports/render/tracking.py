@@ -14,8 +14,10 @@ near where a constant-velocity motion model puts it, on top of the camera's pan
 so appearance alone cannot tell them apart: whenever another look-alike comes
 within a body width of the player, the tracker stops trusting the picture and
 coasts on the player's velocity until the two are apart again, then takes the
-match nearest the coasted position only if it is clearly the nearer one. If that
-fails, the match gets weak, or the player leaves the frame, the track stops there
+match nearest the coasted position only if it is clearly the nearer one. A look-alike
+seen again on the side where it met the player (rather than walked on past it) may
+have traded places with it: the track stops. If the coast fails, the match gets weak,
+or the player leaves the frame, the track stops there
 and the rest of that direction is lost: the user clicks the player again and
 `resume` fills the gap. It never hands the track over to another player silently.
 
@@ -38,6 +40,7 @@ Box = tuple[float, float, float, float]  # x, y, width, height in source pixels
 
 METHODS = ("ncc", "csrt", "kcf")
 MAX_COAST_SECONDS = 1.5
+MERGED_SECONDS = 0.2
 LOST_SCORE = 0.55  # of the player's usual match score: below it the player is not there
 
 
@@ -264,6 +267,9 @@ class _NccFollower:
         self.usual = 1.0  # the running match score while the player is in plain view
         self.seen = 0
         self.max_coast = max(2, round(MAX_COAST_SECONDS * fps))
+        # A look-alike out of sight for a few frames is a flicker of the match; merged for
+        # longer, it went in front of the player or behind it.
+        self.long_merge = max(2, round(MERGED_SECONDS * fps))
         self.coasting: list[np.ndarray] = []  # predicted centres since the picture became ambiguous
         # The look-alikes near the player: (centre, velocity, frames seen, frames merged
         # since, where it was from the player when last seen apart).
@@ -345,8 +351,9 @@ class _NccFollower:
         """Keep track of the look-alikes near the player, and say whether one makes the
         match untrustworthy: one merged with the player (it was next to it and is not
         seen apart now), or one about as near to where the player should be as the match.
-        Raises _Swapped when a merged look-alike comes out again on the side it went in:
-        it turned back, or the match is on it now, and the picture cannot say which."""
+        Raises _Swapped when a merged look-alike comes out again on the side (left or
+        right) it went in: it turned back, or the match is on it now, and the picture
+        cannot say which."""
         near_match = np.abs(found - predicted) / (self.w, self.h)
         ambiguous = False
         kept = []
@@ -358,7 +365,7 @@ class _NccFollower:
             gap = np.abs(expected - found) / (self.w, self.h)
             if match is not None:
                 now = unused.pop(match)
-                if unseen and np.dot(now - found, side) > 0:
+                if unseen >= self.long_merge and (now[0] - found[0]) * side[0] > 0:
                     raise _Swapped
                 moved = now - centre - self.shift
                 velocity = (0.6 * velocity + 0.4 * moved) if seen > 1 else moved
