@@ -68,6 +68,8 @@ def project_framing(project: Project, framing: dict | None = None) -> ProjectFra
     working = project.working_video if project.working_video_id else None
     if framing is None and working is not None:
         framing = framing_snapshot(working.pk)
+    if framing is not None and not _mappable(framing):
+        framing = None  # a snapshot of an older editor: the current framing is the best guess
     if framing is not None:
         rows = [
             (c["clip_id"], c["crop_keyframes"], c["segments"], tuple(c["source_size"]), c.get("name") or "")
@@ -99,6 +101,17 @@ def project_framing(project: Project, framing: dict | None = None) -> ProjectFra
         duration = reel_duration(lengths, transition) if lengths else 0.0
     names = {clip_id: name for clip_id, _, _, _, name in rows}
     return ProjectFraming(places, duration, 1.0 / (fps or FALLBACK_FPS), names)
+
+
+SEGMENT_KEYS = {"trim_start", "trim_end", "splits", "speeds"}
+
+
+def _mappable(framing: dict) -> bool:
+    """Whether a snapshot holds what the re-projection reads."""
+    return "output_size" in framing and all(
+        c.get("crop_keyframes") and c.get("source_size") and set(c.get("segments") or ()) >= SEGMENT_KEYS
+        for c in framing["clips"]
+    )
 
 
 def _highlights(clip_ids, lock: bool = False) -> dict[int, ClipHighlight]:

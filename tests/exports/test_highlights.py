@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from exports import edits, worker
 from exports.highlights import from_project, to_project
-from exports.models import ClipHighlight, Overlay, Project, ProjectClip, TrackingJob
+from exports.models import ClipHighlight, ExportJob, Overlay, Project, ProjectClip, TrackingJob
+from exports.projects import record_working_video
 from exports.render.effects import ELLIPSE_FIELDS
 from exports.render.framing import crop_boxes
 from exports.render.reprojection import Placement, to_framed_region, to_source_region
@@ -485,3 +486,20 @@ def test_the_migration_moves_each_projects_regions_onto_its_clips(alice):
     assert not ClipHighlight.objects.get(clip_id=fresh_clip.pk).starter_made
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_snapshot_without_what_the_mapping_needs_falls_back_to_the_current_framing(alice_api, shared_clip):
+    clip, portrait, _ = shared_clip
+    working = record_working_video(
+        portrait, file_key="w.mp4", size=1, duration=10, width=1080, height=1920, fps=25
+    )
+    ExportJob.objects.create(
+        owner=portrait.owner, project=portrait, type="framing", status="complete", working_video=working,
+        config={"aspect_ratio": "9:16", "transition": {"type": "cut", "duration": 0.5},
+                "clips": [{"clip_id": clip.pk, "crop_keyframes": [], "segments": {}}]},
+    )  # fmt: skip
+
+    shown = overlay(alice_api, Project.objects.get(pk=portrait.pk))
+
+    (starter,) = shown["regions"]  # made by record_working_video, shown through the current framing
+    assert (starter["start_time"], starter["end_time"]) == (0.0, 2.0)
