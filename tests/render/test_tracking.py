@@ -83,6 +83,22 @@ def test_it_reports_the_player_lost_rather_than_following_a_look_alike_team_mate
     assert_always_on_the_target(scene, result)
 
 
+def test_it_stops_when_the_team_mate_that_hid_the_player_comes_out_where_it_went_in():
+    # given: a team-mate walks across in front of the player (hidden from frame 57); the
+    # match comes out with the team-mate, and a look-alike shows again on the side the
+    # team-mate went in from (the player): the two may have traded places
+    scene = Scene(68, occlusion=True, **SIZE)
+    hidden = np.nonzero(scene.visible < 0.5)[0]
+
+    result = track(scene, 33, scene.target_box(33), fps=scene.fps)
+
+    # then: the track stops at the occlusion instead of following the team-mate on
+    (first, last), *_ = result.lost_spans()
+    assert hidden[0] - 10 <= first <= hidden[0]
+    assert last == len(scene) - 1
+    assert_always_on_the_target(scene, result)
+
+
 def test_it_keeps_the_player_when_a_team_mate_walks_past_in_front():
     scene = Scene(10, occlusion=True, **SIZE)
     assert (scene.visible < 0.2).any()  # the team-mate does hide the player
