@@ -17,12 +17,14 @@ from django.conf import settings
 
 from exports import edits
 from exports.exported_framing import framing_snapshot
-from exports.models import ProjectClip, TrackingJob
+from exports.highlights import project_framing
+from exports.models import Project, ProjectClip, TrackingJob
 from exports.region_edits import HIGHLIGHT, rounded
 from exports.render import camera
 from exports.render.framing import crop_boxes
 from exports.render.reel import starts
 from exports.render.segments import output_duration, output_time
+from exports.render.reprojection import Placement
 from exports.tracking_jobs import found_share, lost_spans
 from videoeditor.errors import UserFacingError
 
@@ -281,3 +283,59 @@ def proposal(
         "framed_lost_spans": _framed_lost_spans(spans, mapping["segments"], mapping["offset"]),
         "found_share": found_share(track),
     }
+
+
+# --- a box drawn on the framed video ------------------------------------------------------
+
+
+def _showing(places: list[tuple[int, Placement]], time: float) -> tuple[int, Placement] | None:
+    """The clip the framed video shows at `time`: in a dissolve the one that weighs
+    more (the later clip from the dissolve's middle on)."""
+    inside = [(clip_id, place) for clip_id, place in places if place.offset - 1e-6 <= time <= place.end + 1e-6]
+    return max(inside, key=lambda item: min(time - item[1].offset, item[1].end - time), default=None)
+
+
+def locate_framed_box(
+    project: Project, time: float, box: tuple[float, float, float, float]
+) -> tuple[ProjectClip, float, tuple[float, float, float, float]]:
+    """A box drawn on the framed video (framed seconds and pixels) -> the project clip
+    it shows, the clip time and the box in that clip's source pixels, through the
+    framing the framed video was rendered from (its export's snapshot), not the
+    project's current framing."""
+    if not project.working_video_id or framing_snapshot(project.working_video_id) is None:
+        raise FollowError(
+            409,
+            "This project has no framed video yet: export the framing first, the player is followed on it.",
+        )
+    framing = project_framing(project)
+    if not all(math.isfinite(v) for v in (time, *box)):
+        raise FollowError(400, "time and the box's x, y, width and height must be finite numbers.")
+    if not 0 <= time <= framing.duration + 1e-6:
+        raise FollowError(
+            400, f"time {time:g} s is outside the framed video, which runs from 0 to {framing.duration:.2f} s."
+        )
+    found = _showing(framing.places, time)
+    if found is None:
+        raise FollowError(400, f"The framed video shows no clip at {time:g} s.")
+    clip_id, place = found
+    out_w, out_h = place.output_size
+    x, y, width, height = box
+    if width <= 0 or height <= 0 or x < 0 or y < 0 or x + width > out_w or y + height > out_h:
+        raise FollowError(
+            400, f"The box must lie inside the {out_w}x{out_h} framed picture; draw it around the player."
+        )
+    corners, clip_times = camera.to_source(
+        [(x, y), (x + width, y + height)], [time, time], *place.mapping()
+    )
+    project_clip = (
+        project.project_clips.select_related("clip__game").filter(clip_id=clip_id).order_by("position").first()
+    )
+    if project_clip is None:
+        raise FollowError(
+            409, "The clip shown there was taken out of the project after the framing export: export the "
+            "framing again to follow a player in it.",
+        )  # fmt: skip
+    src_w, src_h = place.source_size
+    (left, top), (right, bottom) = np.clip(corners, 0, [src_w, src_h])
+    clip_time = min(max(float(clip_times[0]), 0.0), project_clip.clip.duration)
+    return project_clip, clip_time, (float(left), float(top), float(right - left), float(bottom - top))

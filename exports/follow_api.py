@@ -1,7 +1,9 @@
-"""REST for the Follow control's proposal: GET
+"""REST for the Follow control: GET
 /api/projects/{project_id}/clips/{project_clip_id}/follow -> crop keyframes and a
-highlight from the clip's latest finished track (exports/follow.py). Owner-scoped:
-another user's project or clip is a 404."""
+highlight from the clip's latest finished track (exports/follow.py); POST
+/api/projects/{project_id}/overlay/tracks -> a tracking job from a box drawn on the
+framed video, mapped to its clip through the framing that video was rendered from.
+Owner-scoped: another user's project or clip is a 404."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exports import follow, tracking_jobs
-from exports.api import owned_project_clip
+from exports.api import owned_project, owned_project_clip
 from exports.render.camera import DEAD_ZONE, PLACEMENTS
+from exports.tracking_api import BoxSerializer, TrackingJobSerializer, job_response, owned_job
 from videoeditor.schema import errors
 
 ANCHOR_RANGE = (DEAD_ZONE, 1 - DEAD_ZONE)  # the dead zone around the anchor must fit in the crop
@@ -114,7 +117,39 @@ class FollowProposal(APIView):
         return Response(answer)
 
 
+class FramedTrackSerializer(serializers.Serializer):
+    time = serializers.FloatField(help_text="framed-video seconds of the frame the box was drawn on")
+    box = BoxSerializer(help_text="around the player, in the framed video's pixels")
+    resume = serializers.BooleanField(
+        default=False, help_text="continue the clip's latest track (a second click in a lost span)"
+    )
+
+
+class OverlayTracks(APIView):
+    @extend_schema(
+        request=FramedTrackSerializer,
+        responses={202: TrackingJobSerializer, **errors(409)},
+        tags=["tracking"],
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        """Follow the player in a box drawn on the framed video: the clip shown at
+        `time` and the box in its source pixels come from the framing the framed
+        video was rendered from; then as POST /api/clips/{id}/tracks. 409 without a
+        framed video, 400 for a box outside its picture."""
+        project = owned_project(request, project_id)
+        serializer = FramedTrackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        box = data["box"]
+        project_clip, time, source_box = follow.locate_framed_box(
+            project, data["time"], (box["x"], box["y"], box["width"], box["height"])
+        )
+        job = tracking_jobs.submit(request.user, project_clip.clip, time, source_box, data["resume"])
+        return job_response(owned_job(request, job.pk), status=202)
+
+
 urlpatterns = [
+    path("projects/<id:project_id>/overlay/tracks", OverlayTracks.as_view(), name="project-overlay-tracks"),
     path(
         "projects/<id:project_id>/clips/<id:project_clip_id>/follow",
         FollowProposal.as_view(),

@@ -353,3 +353,123 @@ def test_the_schema_documents_the_follow_statuses(alice_api):
         pytest.fail(f"no schema at /api/schema/: {schema.status_code}")
     operation = schema.json()["paths"]["/api/projects/{project_id}/clips/{project_clip_id}/follow"]["get"]
     assert {"200", "400", "404", "409"} <= set(operation["responses"])
+
+
+# --- a box drawn on the framed video: POST /api/projects/{id}/overlay/tracks -------------------
+
+
+@pytest.fixture
+def no_queue(monkeypatch):
+    """The job is only submitted here: no worker runs it."""
+    from exports import tracking_jobs
+
+    monkeypatch.setattr(tracking_jobs, "async_task", lambda *args, **kwargs: None)
+
+
+def framed_box(crop: list[dict], time: float, centre, size=BOX) -> dict:
+    """The player's box (source pixels) as the framed video shows it through `crop`."""
+    out_w, out_h = settings.OUTPUT_SIZES["9:16"]
+    x, y, w, h = crop_boxes(crop, np.array([time]), 1920, 1080, out_w / out_h)[0]
+    scale_x, scale_y = out_w / w, out_h / h
+    return {
+        "x": round((centre[0] - size[0] / 2 - x) * scale_x, 1),
+        "y": round((centre[1] - size[1] / 2 - y) * scale_y, 1),
+        "width": round(size[0] * scale_x, 1),
+        "height": round(size[1] * scale_y, 1),
+    }
+
+
+def post_framed(api, project: dict, body: dict):
+    return api.post(f"/api/projects/{project['id']}/overlay/tracks", body, format="json")
+
+
+def test_a_box_on_the_framed_video_after_reframing_lands_on_the_player_through_the_snapshot(
+    alice_api, project, clips, no_queue
+):
+    # given an exported project whose SECOND clip was then re-framed (moved to the left edge)
+    exported(project["id"])
+    first = ProjectClip.objects.get(pk=project["clips"][0]["id"])
+    second = ProjectClip.objects.get(pk=project["clips"][1]["id"])
+    snapshot_crop = second.crop_keyframes
+    ProjectClip.objects.filter(pk=second.pk).update(crop_keyframes=[{**snapshot_crop[0], "x": 0.0}])
+
+    # when the user draws a box around the player as the framed video shows him, 6 s into that clip
+    clip_time = 6.0
+    framed_time = output_duration(first.segments) + clip_time
+    box = framed_box(snapshot_crop, clip_time, player_at(clip_time))
+    response = post_framed(alice_api, project, {"time": framed_time, "box": box})
+
+    # then a job is submitted on that clip, at that clip time, around the player in source pixels
+    assert response.status_code == 202, response.json()
+    job = response.json()
+    assert job["clip_id"] == clips[2].pk and job["status"] == "pending"
+    assert job["config"]["time"] == pytest.approx(clip_time, abs=1e-3)
+    x, y, w, h = job["config"]["box"]
+    cx, cy = player_at(clip_time)
+    assert (x + w / 2, y + h / 2) == (pytest.approx(cx, abs=1.0), pytest.approx(cy, abs=1.0))
+    assert (w, h) == (pytest.approx(BOX[0], abs=1.0), pytest.approx(BOX[1], abs=1.0))
+    # and the current framing would have put the box far from the player: the snapshot made the difference
+    current = crop_boxes(
+        ProjectClip.objects.get(pk=second.pk).crop_keyframes, np.array([clip_time]), 1920, 1080, 9 / 16
+    )[0]
+    wrong_x = current[0] + box["x"] * current[2] / settings.OUTPUT_SIZES["9:16"][0]
+    assert abs(wrong_x - (cx - BOX[0] / 2)) > 100
+
+
+def test_a_box_at_a_dissolve_goes_to_the_clip_that_weighs_more(alice_api, project, clips, no_queue):
+    # given an exported reel with a 1 s dissolve between its two 15 s clips
+    Project.objects.filter(pk=project["id"]).update(transition={"type": "dissolve", "duration": 1.0})
+    exported(project["id"])
+    box = {"x": 400, "y": 800, "width": 100, "height": 200}
+
+    # before the dissolve's middle (14.5 s) the first clip, after it the second
+    early = post_framed(alice_api, project, {"time": 14.2, "box": box})
+    late = post_framed(alice_api, project, {"time": 14.8, "box": box})
+    assert early.status_code == late.status_code == 202, (early.json(), late.json())
+    assert early.json()["clip_id"] == clips[1].pk
+    assert early.json()["config"]["time"] == pytest.approx(14.2, abs=1e-3)
+    assert late.json()["clip_id"] == clips[2].pk
+    assert late.json()["config"]["time"] == pytest.approx(0.8, abs=1e-3)
+
+
+def test_a_framed_box_without_a_framed_video_is_409(alice_api, project, clips, no_queue):
+    response = post_framed(alice_api, project, {"time": 1.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}})
+    assert response.status_code == 409
+    assert "export the framing first" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"time": 1.0, "box": {"x": -5, "y": 10, "width": 50, "height": 90}}, "inside the"),
+        ({"time": 1.0, "box": {"x": 1070, "y": 10, "width": 50, "height": 90}}, "inside the"),
+        ({"time": 1.0, "box": {"x": 10, "y": 1900, "width": 50, "height": 90}}, "inside the"),
+        ({"time": 1.0, "box": {"x": 10, "y": 10, "width": 0, "height": 90}}, "inside the"),
+        ({"time": 31.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}}, "outside the framed video"),
+        ({"time": -1.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}}, "outside the framed video"),
+        ({"time": "nan", "box": {"x": 10, "y": 10, "width": 50, "height": 90}}, ""),
+        ({"time": 1.0, "box": {"x": 10, "y": 10}}, ""),
+        ({"time": 1.0, "box": {"x": 1, "y": 1, "width": 4, "height": 4}}, "at least"),
+    ],
+)
+def test_a_bad_framed_box_is_400_with_a_sentence(alice_api, project, clips, no_queue, body, words):
+    exported(project["id"])
+    response = post_framed(alice_api, project, body)
+    assert response.status_code == 400, response.json()
+    message = " ".join(str(v) for v in response.json().values())
+    assert words in message and len(message) > 10
+    assert not TrackingJob.objects.exists()
+
+
+def test_another_users_project_is_404_for_a_framed_box(bob_api, project, clips, no_queue):
+    exported(project["id"])
+    body = {"time": 1.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}}
+    assert post_framed(bob_api, project, body).status_code == 404
+    assert not TrackingJob.objects.exists()
+
+
+def test_the_schema_documents_the_framed_box_statuses(alice_api):
+    schema = alice_api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    operation = schema.json()["paths"]["/api/projects/{project_id}/overlay/tracks"]["post"]
+    assert {"202", "400", "404", "409"} <= set(operation["responses"])

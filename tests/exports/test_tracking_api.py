@@ -13,7 +13,7 @@ from drf_spectacular.generators import SchemaGenerator
 from exports import tracking_jobs
 from exports.models import TrackingJob
 from games.models import Clip
-from tests.exports.tracking_media import keyed_clip
+from tests.scene_media import keyed_clip
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

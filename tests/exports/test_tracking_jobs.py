@@ -20,7 +20,7 @@ from exports import liveness, tasks, tracking_jobs, tracking_worker
 from exports.models import JobStatus, TrackingJob
 from games.objects import object_store
 from notifications.models import Notification
-from tests.exports.tracking_media import SIZE, keyed_clip, scene, scene_clip
+from tests.scene_media import SIZE, keyed_clip, scene_clip, track_scene
 from videoeditor.pipeline import IllegalTransition
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -38,7 +38,7 @@ def centre_error(box, truth) -> float:
     """Distance between the centres, in % of the frame height."""
     centre = np.array(box[:2]) + np.array(box[2:]) / 2
     true_centre = np.array(truth[:2]) + np.array(truth[2:]) / 2
-    return float(np.linalg.norm(centre - true_centre)) / SIZE["height"] * 100
+    return float(np.linalg.norm(centre - true_centre)) / SIZE[1] * 100
 
 
 def job_writes(queries) -> list[str]:
@@ -51,7 +51,7 @@ def job_writes(queries) -> list[str]:
 
 def test_the_worker_follows_the_player_past_the_clips_lead_in(alice, alice_api, media_dir):
     # given: the clip's file starts 0.4 s (10 frames) before the clip, so clip frame i is scene frame i + 10
-    shot = scene(1)
+    shot = track_scene(1)
     clip = scene_clip(alice, media_dir, 1, lead_in=0.4)
     response = follow(alice_api, clip, 23 / FPS, shot.target_box(33))
     assert response.status_code == 202, response.json()
@@ -95,7 +95,7 @@ def test_the_worker_follows_the_player_past_the_clips_lead_in(alice, alice_api, 
 
 def test_a_second_click_in_the_lost_span_merges_into_the_track(alice, alice_api, media_dir):
     # given: the player is out of the picture in frames 50-64; the first track stops there
-    shot, hidden = scene(1), (50, 64)
+    shot, hidden = track_scene(1), (50, 64)
     clip = scene_clip(alice, media_dir, 1, hidden=hidden)
     first = follow(alice_api, clip, 33 / FPS, shot.target_box(33)).json()["id"]
     tracking_worker.run_tracking(first)
@@ -129,7 +129,7 @@ def test_a_second_click_in_the_lost_span_merges_into_the_track(alice, alice_api,
 
 
 def test_a_cancel_while_tracking_stops_it_and_stores_no_track(alice, alice_api, media_dir):
-    shot = scene(1)
+    shot = track_scene(1)
     clip = scene_clip(alice, media_dir, 1)
     job_id = follow(alice_api, clip, 33 / FPS, shot.target_box(33)).json()["id"]
     seen, after = [], []
