@@ -365,7 +365,10 @@ class _NccFollower:
             gap = np.abs(expected - found) / (self.w, self.h)
             if match is not None:
                 now = unused.pop(match)
-                if unseen >= self.long_merge and (now[0] - found[0]) * side[0] > 0:
+                # It went in next to the player and, by its own motion, walked past it;
+                # seen again on the side it went in, it may be the player.
+                went_past = (expected[0] - found[0]) * side[0] < 0 and abs(side[0]) < self.w
+                if unseen >= self.long_merge and went_past and (now[0] - found[0]) * side[0] > 0:
                     raise _Swapped
                 moved = now - centre - self.shift
                 velocity = (0.6 * velocity + 0.4 * moved) if seen > 1 else moved
