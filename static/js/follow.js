@@ -1,32 +1,40 @@
 // Follow the player, in the framing and the overlay editor: "Follow player" arms a
 // drawing layer (.follow-box) over the video; the box dragged around the player (mouse,
-// pen or touch) starts a tracking job on the clip (POST /api/clips/{id}/tracks); its
+// pen or touch) starts a tracking job (the page says where to POST it: the clip's
+// tracks in source pixels, or the overlay's tracks in framed pixels, which the server
+// takes to the clip through the framing the framed video was rendered from); its
 // progress comes over the notification socket (tracking_progress / _complete /
 // _failed) and from polling GET /api/tracks/{id} every second; Cancel stops it. When
 // it is complete the page gets the proposal (GET …/follow: crop keyframes and the
 // highlight) to preview, accept or discard, and the spans where the player was lost,
 // for its timeline: clicking one seeks there and arms the box again, which continues
-// the track (resume).
+// the track (resume). After Accept, Undo puts back what it replaced until the page
+// edits that again. A clip tracked before (a reload) offers "Show the tracked path".
 //
 //   const follow = followControl(options, disposer)
 //   options: shell, stage (the element the video fills), editable() → false while stale,
-//            locate(rect) → where the drawn box is: {clipId, projectClipId, time, box} in the
-//            clip's seconds and source pixels, or {error} (rect: shares of the stage),
+//            locate(rect) → where to post the drawn box: {path, time, box, projectClipId?}
+//            (time and box in the page's seconds and pixels; without projectClipId the
+//            job's clip is looked up with projectClipOf), or {error} (rect: shares of the stage),
+//            projectClipOf(clipId) → the project clip id of a job's clip,
 //            proposalPath(projectClipId) → the follow URL with the page's target,
 //            onGrab() before drawing, onChange() when the proposal or lost spans change,
-//            onAccept(proposal) → a promise, onSeek(time) for a lost span (the page's time).
-//   follow.controls (button, cancel, accept, discard), follow.status (the line to show),
+//            onAccept(proposal) → a promise of the undo (an async function) or null,
+//            onSeek(time) for a lost span (the page's time).
+//   follow.controls (button, cancel, accept, discard), follow.status (the line to show,
+//   with Undo and "Show the tracked path" when offered),
 //   follow.proposal(projectClipId) → the proposal shown for that clip (null: any clip) or null,
 //   follow.lost(projectClipId, key) → its lost spans ("lost_spans" or "framed_lost_spans"),
 //   follow.showPreview(rect | null, shape) (shares of the stage; "box" or "ellipse"),
-//   follow.armResume(span, time)
+//   follow.armResume(span, time),
+//   follow.edited() → the page changed what Accept replaced: no undo any more,
+//   follow.offer(targets) → [{projectClipId, clipId}]: the ones with a finished track
+//            are offered with "Show the tracked path" (their proposals shown as one).
 //
-// The pure parts (dragRect, mergeRegions, reelPlace, framedToSource, spansText) are
-// exported for tests/js/follow.test.mjs.
+// The pure parts (dragRect, mergeRegions, joinProposals, spansText) are exported for
+// tests/js/follow.test.mjs.
 
-import { cropAt } from "./crop.js";
 import { dragWith } from "./editor-kit.js";
-import { outputDuration, sourceTime } from "./segments.js";
 import { clamp, el } from "./ui.js";
 
 const MIN_DRAG_PX = 6; // a smaller drag is a click, not a box (screen pixels)
@@ -53,36 +61,20 @@ export function mergeRegions(existing, added) {
   return [...kept, ...added].sort((a, b) => a.start_time - b.start_time);
 }
 
-/** The clip of a reel shown at reel time `t`: {index, local} (seconds into that clip's
- *  output). In a dissolve the clip that weighs more (the later one from its middle on). */
-export function reelPlace(segmentsList, transition, t) {
-  const overlap = transition && transition.type === "dissolve" ? transition.duration : 0;
-  let start = 0;
-  let place = { index: 0, local: t };
-  segmentsList.forEach((segments, index) => {
-    if (index === 0 || t >= start + overlap / 2) place = { index, local: t - start };
-    start += outputDuration(segments) - overlap;
-  });
-  return place;
-}
-
-/** A box drawn on the framed video (shares of the frame) at reel time `t` → the clip it
- *  is on, the clip time and the box in that clip's source pixels, through the clip's
- *  crop keyframes and segments. clips: [{segments, crop_keyframes, source: {width, height}}]. */
-export function framedToSource(clips, transition, aspect, t, rect) {
-  const { index, local } = reelPlace(clips.map((c) => c.segments), transition, t);
-  const clip = clips[index];
-  const time = sourceTime(clip.segments, local);
-  const crop = cropAt(clip.crop_keyframes, time, clip.source.width, clip.source.height, aspect);
+/** Several clips' proposals shown as one (the overlay editor shows every tracked clip of
+ *  its framed video): the framed regions and lost spans together, in time order. One
+ *  proposal is itself. */
+export function joinProposals(proposals) {
+  if (proposals.length === 1) return proposals[0];
+  const byStart = (a, b) => a.start_time - b.start_time;
   return {
-    index,
-    time,
-    box: {
-      x: crop.x + rect.x * crop.width,
-      y: crop.y + rect.y * crop.height,
-      width: rect.width * crop.width,
-      height: rect.height * crop.height,
-    },
+    projectClipId: null,
+    job_id: null,
+    crop_keyframes: [],
+    regions: [],
+    framed_regions: proposals.flatMap((p) => p.framed_regions).sort(byStart),
+    lost_spans: [],
+    framed_lost_spans: proposals.flatMap((p) => p.framed_lost_spans).sort(byStart),
   };
 }
 
@@ -95,9 +87,14 @@ export function spansText(spans) {
 // --- the control ------------------------------------------------------------------------
 
 export function followControl(options, disposer) {
-  const { shell, stage, editable, locate, proposalPath, onGrab, onChange, onAccept, onSeek } = options;
-  const state = { armed: false, resume: false, job: null, target: null, proposal: null, lost: null, busy: false };
+  const { shell, stage, editable, locate, projectClipOf, proposalPath, onGrab, onChange, onAccept, onSeek } = options;
+  const state = {
+    armed: false, resume: false, job: null, target: null, proposal: null, lost: null, busy: false,
+    undo: null, // puts back what the last Accept replaced
+    offered: [], // [{projectClipId, clipId, track}]: clips with a finished track, not shown yet
+  };
   let poller = null;
+  let offers = 0; // the latest offer() wins over an earlier one still asking
 
   const button = (action, text, attrs = {}) =>
     el("button", { type: "button", class: "button", dataset: { action }, text, ...attrs });
@@ -108,7 +105,10 @@ export function followControl(options, disposer) {
   const cancelButton = button("follow-cancel", "Cancel", { hidden: true });
   const acceptButton = button("follow-accept", "Accept", { hidden: true, class: "button primary-small" });
   const discardButton = button("follow-discard", "Discard", { hidden: true });
-  const status = el("p", { class: "follow-status muted", dataset: { followStatus: "" }, role: "status", "aria-live": "polite" });
+  const undoButton = button("follow-undo", "Undo", { hidden: true, title: "Put back what Accept replaced" });
+  const showButton = button("follow-show", "Show the tracked path", { hidden: true });
+  const statusText = el("p", { class: "follow-status muted", dataset: { followStatus: "" }, role: "status", "aria-live": "polite" });
+  const status = el("div", { class: "follow-line" }, statusText, undoButton, showButton);
   const controls = el("div", { class: "follow-controls" }, followButton, cancelButton, acceptButton, discardButton);
 
   const drawn = el("div", { class: "follow-rect", hidden: true });
@@ -117,18 +117,24 @@ export function followControl(options, disposer) {
   stage.append(preview, layer);
 
   function say(text, kind = "info") {
-    status.textContent = text;
-    status.dataset.kind = kind;
+    statusText.textContent = text;
+    statusText.dataset.kind = kind;
   }
 
+  const isRunning = () => Boolean(state.job && !FINISHED.has(state.job.status));
+
   function render() {
-    const running = Boolean(state.job && !FINISHED.has(state.job.status));
+    const running = isRunning();
     followButton.setAttribute("aria-pressed", String(state.armed));
     followButton.textContent = state.armed ? "Draw the box…" : "Follow player";
     followButton.disabled = running || state.busy || !editable();
     cancelButton.hidden = !running;
     acceptButton.hidden = discardButton.hidden = !state.proposal;
     acceptButton.disabled = state.busy || !editable();
+    undoButton.hidden = !state.undo;
+    undoButton.disabled = state.busy || !editable();
+    showButton.hidden = !state.offered.length || running || Boolean(state.proposal);
+    showButton.disabled = state.busy;
     layer.hidden = !state.armed;
     stage.classList.toggle("follow-armed", state.armed);
   }
@@ -190,12 +196,13 @@ export function followControl(options, disposer) {
     say("Starting…");
     render();
     try {
-      const job = await shell.api("POST", `/api/clips/${place.clipId}/tracks`, {
+      const job = await shell.api("POST", place.path, {
         time: Math.round(place.time * 1e4) / 1e4,
         box: roundedBox(place.box),
         resume,
       });
-      state.target = { clipId: place.clipId, projectClipId: place.projectClipId };
+      state.target = { clipId: job.clip_id, projectClipId: place.projectClipId ?? projectClipOf(job.clip_id) };
+      state.offered = [];
       if (!resume) {
         state.proposal = null;
         state.lost = null;
@@ -264,6 +271,7 @@ export function followControl(options, disposer) {
       const proposal = await shell.api("GET", proposalPath(state.target.projectClipId));
       state.proposal = { ...proposal, projectClipId: state.target.projectClipId };
       state.lost = state.proposal;
+      state.offered = [];
       say(`Found the player in ${found} % of the clip${lost ? `; ${lost}` : ""}. Accept the proposal, edit it after, or discard it.`);
     } catch (error) {
       say(error.message, "error");
@@ -290,9 +298,10 @@ export function followControl(options, disposer) {
     state.busy = true;
     render();
     try {
-      await onAccept(state.proposal);
+      const undo = await onAccept(state.proposal);
       state.proposal = null;
-      say("Accepted: an ordinary edit now, to change or delete as any other.");
+      state.undo = undo || null;
+      say("Accepted: an ordinary edit now, to change or delete as any other (or undo).");
     } catch (error) {
       say(error.message, "error");
     } finally {
@@ -307,6 +316,71 @@ export function followControl(options, disposer) {
     say("Proposal discarded.");
     render();
     onChange();
+  });
+
+  disposer.listen(undoButton, "click", async () => {
+    if (!state.undo || !editable()) return;
+    const undo = state.undo;
+    state.undo = null;
+    state.busy = true;
+    render();
+    try {
+      await undo();
+      say("Undone: back as it was before Accept.");
+    } catch (error) {
+      say(error.message, "error");
+    } finally {
+      state.busy = false;
+      render();
+      onChange();
+    }
+  });
+
+  // --- a track made before (another visit) --------------------------------------------------
+  async function offer(targets) {
+    const asked = ++offers;
+    state.offered = [];
+    render();
+    const found = await Promise.all(
+      targets.map(async (target) => {
+        try {
+          return { ...target, track: await shell.api("GET", `/api/clips/${target.clipId}/track`) };
+        } catch (error) {
+          if (error.status !== 404) say(error.message, "error"); // 404: no finished track
+          return null;
+        }
+      }),
+    );
+    if (asked !== offers) return;
+    state.offered = found.filter(Boolean);
+    if (state.offered.length && !state.proposal && !isRunning()) say(offeredText(state.offered));
+    render();
+  }
+
+  disposer.listen(showButton, "click", async () => {
+    const offered = state.offered;
+    if (!offered.length) return;
+    state.busy = true;
+    say("Loading the tracked path…");
+    render();
+    try {
+      // a clip the framed video does not show (added after its export) has no proposal there
+      const answers = await Promise.allSettled(
+        offered.map(async (t) => ({ ...(await shell.api("GET", proposalPath(t.projectClipId))), projectClipId: t.projectClipId })),
+      );
+      const proposals = answers.filter((a) => a.status === "fulfilled").map((a) => a.value);
+      if (!proposals.length) throw answers[0].reason;
+      state.proposal = state.lost = joinProposals(proposals);
+      state.offered = [];
+      const shown = offered.filter((t) => proposals.some((p) => p.projectClipId === t.projectClipId));
+      say(`${offeredText(shown, false)} Accept the proposal, edit it after, or discard it.`);
+    } catch (error) {
+      say(error.message, "error");
+    } finally {
+      state.busy = false;
+      render();
+      onChange();
+    }
   });
 
   function showPreview(rect, shape = "box") {
@@ -332,8 +406,24 @@ export function followControl(options, disposer) {
       onSeek(time);
       arm(true);
     },
+    edited: () => {
+      if (!state.undo) return;
+      state.undo = null;
+      render();
+    },
+    offer,
     lostText: LOST_TEXT,
   };
+}
+
+/** What a track made before found: "This clip was tracked before: the player was found in
+ *  93 % of it; lost 3.2–4.0 s." (with the button's invitation unless `invite` is false). */
+function offeredText(offered, invite = true) {
+  const then = invite ? " Show the tracked path to see the proposal again." : "";
+  if (offered.length > 1) return `${offered.length} clips were tracked before.${then}`;
+  const { track } = offered[0];
+  const lost = spansText(track.lost_spans);
+  return `This clip was tracked before: the player was found in ${Math.round(track.found_share * 100)} % of it${lost ? `; ${lost}` : ""}.${then}`;
 }
 
 const mine = (proposal, projectClipId) => Boolean(proposal) && (projectClipId === null || proposal.projectClipId === projectClipId);

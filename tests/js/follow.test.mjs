@@ -1,11 +1,10 @@
-// static/js/follow.js, its pure parts: the drawn box, regions merged by time, the
-// clip of a reel at a time, a box on the framed video taken back to its clip.
+// static/js/follow.js, its pure parts: the drawn box, regions merged by time, several
+// clips' proposals shown as one, lost spans as a line.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { dragRect, framedToSource, mergeRegions, reelPlace, spansText } from "../../static/js/follow.js";
+import { dragRect, joinProposals, mergeRegions, spansText } from "../../static/js/follow.js";
 
-const segments = (trim_start, trim_end, splits = [], speeds = [1]) => ({ trim_start, trim_end, splits, speeds });
 const region = (id, start_time, end_time) => ({ id, start_time, end_time, enabled: true, keyframes: [] });
 
 test("a box dragged in any direction is the same rectangle, kept inside the stage", () => {
@@ -29,32 +28,14 @@ test("merged regions replace those they overlap in time and keep the others, in 
   assert.deepEqual(mergeRegions([], added), added);
 });
 
-test("the clip of a reel at a time: after the cut, and from a dissolve's middle", () => {
-  const clips = [segments(0, 4), segments(2, 8, [4], [1, 0.5])]; // 4 s, then 2 + 8 s
-  const cut = { type: "cut", duration: 0.5 };
-  assert.deepEqual(reelPlace(clips, cut, 1), { index: 0, local: 1 });
-  assert.deepEqual(reelPlace(clips, cut, 4), { index: 1, local: 0 });
-  assert.deepEqual(reelPlace(clips, cut, 9), { index: 1, local: 5 });
-  const dissolve = { type: "dissolve", duration: 1 }; // the second starts at 3 s
-  assert.equal(reelPlace(clips, dissolve, 3.4).index, 0);
-  assert.deepEqual(reelPlace(clips, dissolve, 3.6), { index: 1, local: 3.6 - 3 });
-});
-
-test("a box on the framed video is taken to its clip's time and source pixels", () => {
-  // a 9:16 crop 405 x 720 at x 100 of a 1280 x 720 game; the second clip trimmed from 2 s, its
-  // second piece (from 4 s) at half speed
-  const still = [{ time: 0, x: 100, y: 0, width: 405, height: 720 }];
-  const source = { width: 1280, height: 720 };
-  const clips = [
-    { segments: segments(0, 4), crop_keyframes: still, source },
-    { segments: segments(2, 8, [4], [1, 0.5]), crop_keyframes: still, source },
-  ];
-  const rect = { x: 0.5, y: 0.25, width: 0.1, height: 0.2 };
-  const place = framedToSource(clips, { type: "cut", duration: 0.5 }, 9 / 16, 4 + 2 + 1, rect);
-  assert.equal(place.index, 1);
-  assert.ok(Math.abs(place.time - 4.5) < 1e-9); // 1 s of output into the half-speed piece
-  const expected = { x: 100 + 202.5, y: 180, width: 40.5, height: 144 };
-  for (const [k, v] of Object.entries(expected)) assert.ok(Math.abs(place.box[k] - v) < 1e-6, k);
+test("several clips' proposals are shown as one, in time order; one is itself", () => {
+  const one = { projectClipId: 7, framed_regions: [region("a", 0, 2)], framed_lost_spans: [{ start_time: 1, end_time: 1.5 }] };
+  assert.equal(joinProposals([one]), one);
+  const two = { projectClipId: 8, framed_regions: [region("b", 5, 6)], framed_lost_spans: [{ start_time: 5.5, end_time: 5.8 }] };
+  const joined = joinProposals([two, one]);
+  assert.equal(joined.projectClipId, null);
+  assert.deepEqual(joined.framed_regions.map((r) => r.id), ["a", "b"]);
+  assert.deepEqual(joined.framed_lost_spans.map((s) => s.start_time), [1, 5.5]);
 });
 
 test("lost spans read as one line", () => {

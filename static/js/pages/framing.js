@@ -7,7 +7,8 @@
 // and the keyframes (../framing-panels.js); the shared transport, keys and teardown
 // (../editor-kit.js); versioned autosave; the export with its choices; Follow player
 // (../follow.js): the proposed crop path outlined on the stage, accepted as the clip's
-// crop keyframes (one edit, autosaved) with its highlight added to the clip's highlight.
+// crop keyframes (one edit, autosaved) with its highlight added to the clip's highlight,
+// undoable until the crop is edited again; a clip tracked before offers its path.
 
 import { aspectValue, cropAt, defaultCrop, fitBox } from "../crop.js";
 import { cropStage } from "../crop-stage.js";
@@ -129,8 +130,9 @@ export async function mount(root, data, shell) {
         const { width: W, height: H } = source();
         const pc = current();
         const box = { x: rect.x * W, y: rect.y * H, width: rect.width * W, height: rect.height * H };
-        return { clipId: pc.clip.id, projectClipId: pc.id, time: transport.time, box };
+        return { path: `/api/clips/${pc.clip.id}/tracks`, projectClipId: pc.id, time: transport.time, box };
       },
+      projectClipOf: (clipId) => (project.clips.find((pc) => pc.clip.id === clipId) || {}).id ?? null,
       proposalPath: (pcId) => `/api/projects/${projectId}/clips/${pcId}/follow?target=framing`,
       onGrab: () => transport.pause(),
       onChange: () => render(),
@@ -324,6 +326,7 @@ export async function mount(root, data, shell) {
     stage.load();
     preview.load();
     render();
+    follow.offer([{ projectClipId: pc.id, clipId: pc.clip.id }]);
   }
 
   // --- following the player ---------------------------------------------------------------
@@ -337,23 +340,45 @@ export async function mount(root, data, shell) {
   }
 
   /** The crop keyframes replaced by the proposal (one edit, autosaved), and its highlight
-   *  put on the clip's highlight, replacing the regions it overlaps in time. */
+   *  put on the clip's highlight, replacing the regions it overlaps in time. Returns the
+   *  undo: both put back as they were, through the same saves. */
   async function acceptFollow(proposal) {
     const pc = project.clips.find((c) => c.id === proposal.projectClipId);
-    if (!pc || state.stale) return;
-    if (pc === current()) state.selected = null;
-    Object.assign(pc, { crop_keyframes: proposal.crop_keyframes });
-    saverFor(pc).queue({ crop_keyframes: proposal.crop_keyframes });
-    render();
+    if (!pc || state.stale) return null;
+    const previousCrop = pc.crop_keyframes;
+    setCrop(pc, proposal.crop_keyframes);
     const path = `/api/clips/${pc.clip.id}/highlight`;
-    const put = (current) => shell.api("PUT", path, { version: current.version, regions: mergeRegions(current.regions, proposal.regions) });
+    let previous = await shell.api("GET", path);
+    const put = (held) => shell.api("PUT", path, { version: held.version, regions: mergeRegions(held.regions, proposal.regions) });
+    let saved;
     try {
-      await put(await shell.api("GET", path));
+      saved = await put(previous);
     } catch (error) {
       // another tab wrote the highlight meanwhile: merge into what it holds now, once
       if (error.status !== 409 || !error.data || !error.data.current) throw error;
-      await put(error.data.current);
+      previous = error.data.current;
+      saved = await put(previous);
     }
+    return async () => {
+      if (state.stale) throw new Error("Not put back: reload first.");
+      setCrop(pc, previousCrop);
+      try {
+        await shell.api("PUT", path, { version: saved.version, regions: previous.regions });
+      } catch (error) {
+        if (error.status !== 409) throw error;
+        indicator.showStale();
+        stopAll();
+        throw new Error("The clip's highlight changed in another tab, so it was not put back: reload to see it.");
+      }
+    };
+  }
+
+  /** A clip's crop keyframes replaced as one autosaved edit (Accept and its undo). */
+  function setCrop(pc, keyframes) {
+    if (pc === current()) state.selected = null;
+    Object.assign(pc, { crop_keyframes: keyframes });
+    saverFor(pc).queue({ crop_keyframes: keyframes });
+    render();
   }
 
   // --- edits --------------------------------------------------------------------------
@@ -362,6 +387,7 @@ export async function mount(root, data, shell) {
     const pc = current();
     Object.assign(pc, changes);
     saverFor(pc).queue(changes);
+    if ("crop_keyframes" in changes) follow.edited(); // Accept's undo would drop this edit
     render();
   }
 

@@ -5,14 +5,14 @@
 // keys and teardown (../editor-kit.js), effects and highlight defaults from the
 // vocabulary; versioned autosave; the overlay export; and the banner when the
 // framing changed after the framed video was exported (../framing-banner.js); Follow
-// player (../follow.js): the box drawn on the framed video is taken back to its clip
-// through the project's framing, and the proposed highlight, previewed on the stage, is
-// added to the regions as one edit.
+// player (../follow.js): the box drawn on the framed video is posted in its pixels (the
+// server takes it to its clip through the framing that video was rendered from), and the
+// proposed highlight, previewed on the stage, is added to the regions as one edit
+// (undoable until the regions are edited again); clips tracked before offer their path.
 
 import { Autosaver, Disposer, ExportPanel, SaveIndicator, Transport, bindKeys, staleBanner } from "../editor-kit.js";
-import { aspectValue } from "../crop.js";
 import { ellipseAt } from "../ellipse.js";
-import { followControl, framedToSource, mergeRegions } from "../follow.js";
+import { followControl, mergeRegions } from "../follow.js";
 import { framingBanner } from "../framing-banner.js";
 import { highlightStage } from "../highlight-stage.js";
 import * as edits from "../regions.js";
@@ -43,10 +43,6 @@ export async function mount(root, data, shell) {
     return null;
   }
 
-  const gameIds = [...new Set(project.clips.map((pc) => pc.clip.game))];
-  const games = Object.fromEntries(
-    await Promise.all(gameIds.map(async (id) => [id, await shell.api("GET", `/api/games/${id}`)])),
-  );
   const highlight = vocabulary.highlight;
   const rules = vocabulary.limits;
   const frame = overlay.frame; // the framed video's size: the regions' coordinates
@@ -95,12 +91,21 @@ export async function mount(root, data, shell) {
     {
       shell, stage,
       editable: () => !state.stale,
-      locate: locateBox,
+      locate: (rect) => ({
+        path: `/api/projects/${projectId}/overlay/tracks`,
+        time: now(),
+        box: { x: rect.x * frame.width, y: rect.y * frame.height, width: rect.width * frame.width, height: rect.height * frame.height },
+      }),
+      projectClipOf: (clipId) => (project.clips.find((pc) => pc.clip.id === clipId) || {}).id ?? null,
       proposalPath: (pcId) => `/api/projects/${projectId}/clips/${pcId}/follow?target=overlay`,
       onGrab: () => transport.pause(),
       onChange: () => render(),
       onAccept: async (proposal) => {
-        if (!apply({ regions: mergeRegions(regions(), proposal.framed_regions) })) throw new Error("Not added: reload first.");
+        const before = regions();
+        if (!apply({ regions: mergeRegions(before, proposal.framed_regions) })) throw new Error("Not added: reload first.");
+        return async () => {
+          if (!apply({ regions: before })) throw new Error("Not put back: reload first.");
+        };
       },
       onSeek: (time) => transport.seek(time),
     },
@@ -225,6 +230,7 @@ export async function mount(root, data, shell) {
     }
     say("");
     overlay.regions = result.regions;
+    follow.edited();
     if (select !== undefined) state.selected = select;
     saver.queue({ regions: overlay.regions });
     render();
@@ -333,19 +339,6 @@ export async function mount(root, data, shell) {
   );
 
   // --- following the player ---------------------------------------------------------------
-  /** The box drawn on the framed video, in its clip: through the project's framing (the
-   *  banner says when that moved on from what the framed video shows). */
-  function locateBox(rect) {
-    const clips = project.clips.map((pc) => ({
-      segments: pc.segments,
-      crop_keyframes: pc.crop_keyframes,
-      source: { width: games[pc.clip.game].video.width, height: games[pc.clip.game].video.height },
-    }));
-    const place = framedToSource(clips, project.transition, aspectValue(project.aspect_ratio), now(), rect);
-    const pc = project.clips[place.index];
-    return { clipId: pc.clip.id, projectClipId: pc.id, time: place.time, box: place.box };
-  }
-
   /** The proposed ellipse at the playhead, outlined on the stage. */
   function drawFollow() {
     const proposal = follow.proposal(null);
@@ -442,6 +435,7 @@ export async function mount(root, data, shell) {
 
   render();
   exportPanel.resume();
+  follow.offer(project.clips.map((pc) => ({ projectClipId: pc.id, clipId: pc.clip.id })));
   root.overlayEditor = { state, overlay, project, transport, seek: (t) => transport.seek(t), activeEllipse, frame, flush: () => saver.flush() };
 
   return async () => {
