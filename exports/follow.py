@@ -6,7 +6,8 @@ the framing editor, through the working video's framing in the overlay editor).
 
 The camera and the mapping are exports/render/camera.py's; this module picks the
 inputs from the project (its shape, the clip's zoom, trims and place in the reel)
-and shapes the answer."""
+and shapes the answer. `locate_framed_box` goes the other way for the overlay
+editor: a box drawn on the framed video to its clip's time and source pixels."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from exports.region_edits import HIGHLIGHT, rounded
 from exports.render import camera
 from exports.render.framing import crop_boxes
 from exports.render.reel import starts
-from exports.render.segments import output_duration, output_time
 from exports.render.reprojection import Placement
+from exports.render.segments import output_duration, output_time
 from exports.tracking_jobs import found_share, lost_spans
 from videoeditor.errors import UserFacingError
 
@@ -291,7 +292,9 @@ def proposal(
 def _showing(places: list[tuple[int, Placement]], time: float) -> tuple[int, Placement] | None:
     """The clip the framed video shows at `time`: in a dissolve the one that weighs
     more (the later clip from the dissolve's middle on)."""
-    inside = [(clip_id, place) for clip_id, place in places if place.offset - 1e-6 <= time <= place.end + 1e-6]
+    inside = [
+        (clip_id, place) for clip_id, place in places if place.offset - 1e-6 <= time <= place.end + 1e-6
+    ]
     return max(inside, key=lambda item: min(time - item[1].offset, item[1].end - time), default=None)
 
 
@@ -302,17 +305,19 @@ def locate_framed_box(
     it shows, the clip time and the box in that clip's source pixels, through the
     framing the framed video was rendered from (its export's snapshot), not the
     project's current framing."""
-    if not project.working_video_id or framing_snapshot(project.working_video_id) is None:
+    snapshot = framing_snapshot(project.working_video_id) if project.working_video_id else None
+    if snapshot is None:
         raise FollowError(
             409,
             "This project has no framed video yet: export the framing first, the player is followed on it.",
         )
-    framing = project_framing(project)
+    framing = project_framing(project, snapshot)
     if not all(math.isfinite(v) for v in (time, *box)):
         raise FollowError(400, "time and the box's x, y, width and height must be finite numbers.")
     if not 0 <= time <= framing.duration + 1e-6:
         raise FollowError(
-            400, f"time {time:g} s is outside the framed video, which runs from 0 to {framing.duration:.2f} s."
+            400,
+            f"time {time:g} s is outside the framed video, which runs from 0 to {framing.duration:.2f} s.",
         )
     found = _showing(framing.places, time)
     if found is None:
@@ -320,15 +325,18 @@ def locate_framed_box(
     clip_id, place = found
     out_w, out_h = place.output_size
     x, y, width, height = box
-    if width <= 0 or height <= 0 or x < 0 or y < 0 or x + width > out_w or y + height > out_h:
+    if width <= 0 or height <= 0:
+        raise FollowError(400, f"The box is {width:g}x{height:g} pixels; drag it around the player.")
+    if x < 0 or y < 0 or x + width > out_w or y + height > out_h:
         raise FollowError(
             400, f"The box must lie inside the {out_w}x{out_h} framed picture; draw it around the player."
         )
-    corners, clip_times = camera.to_source(
-        [(x, y), (x + width, y + height)], [time, time], *place.mapping()
-    )
+    corners, clip_times = camera.to_source([(x, y), (x + width, y + height)], [time, time], *place.mapping())
     project_clip = (
-        project.project_clips.select_related("clip__game").filter(clip_id=clip_id).order_by("position").first()
+        project.project_clips.select_related("clip__game")
+        .filter(clip_id=clip_id)
+        .order_by("position")
+        .first()
     )
     if project_clip is None:
         raise FollowError(

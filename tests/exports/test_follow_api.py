@@ -402,7 +402,7 @@ def test_a_box_on_the_framed_video_after_reframing_lands_on_the_player_through_t
     # then a job is submitted on that clip, at that clip time, around the player in source pixels
     assert response.status_code == 202, response.json()
     job = response.json()
-    assert job["clip_id"] == clips[2].pk and job["status"] == "pending"
+    assert (job["clip_id"], job["status"]) == (clips[2].pk, "pending")
     assert job["config"]["time"] == pytest.approx(clip_time, abs=1e-3)
     x, y, w, h = job["config"]["box"]
     cx, cy = player_at(clip_time)
@@ -433,9 +433,26 @@ def test_a_box_at_a_dissolve_goes_to_the_clip_that_weighs_more(alice_api, projec
 
 
 def test_a_framed_box_without_a_framed_video_is_409(alice_api, project, clips, no_queue):
-    response = post_framed(alice_api, project, {"time": 1.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}})
+    response = post_framed(
+        alice_api, project, {"time": 1.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}}
+    )
     assert response.status_code == 409
     assert "export the framing first" in response.json()["detail"]
+
+
+def test_a_framed_box_on_a_clip_taken_out_since_the_export_is_409(alice_api, project, clips, no_queue):
+    # given the second clip was taken out of the project after the framing export
+    exported(project["id"])
+    ProjectClip.objects.filter(pk=project["clips"][1]["id"]).delete()
+
+    # when a box is drawn where the framed video still shows it
+    body = {"time": 20.0, "box": {"x": 400, "y": 800, "width": 100, "height": 200}}
+    response = post_framed(alice_api, project, body)
+
+    # then the sentence says to export again, and nothing is tracked
+    assert response.status_code == 409
+    assert "export the framing again" in response.json()["detail"]
+    assert not TrackingJob.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -444,7 +461,7 @@ def test_a_framed_box_without_a_framed_video_is_409(alice_api, project, clips, n
         ({"time": 1.0, "box": {"x": -5, "y": 10, "width": 50, "height": 90}}, "inside the"),
         ({"time": 1.0, "box": {"x": 1070, "y": 10, "width": 50, "height": 90}}, "inside the"),
         ({"time": 1.0, "box": {"x": 10, "y": 1900, "width": 50, "height": 90}}, "inside the"),
-        ({"time": 1.0, "box": {"x": 10, "y": 10, "width": 0, "height": 90}}, "inside the"),
+        ({"time": 1.0, "box": {"x": 10, "y": 10, "width": 0, "height": 90}}, "drag it around"),
         ({"time": 31.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}}, "outside the framed video"),
         ({"time": -1.0, "box": {"x": 10, "y": 10, "width": 50, "height": 90}}, "outside the framed video"),
         ({"time": "nan", "box": {"x": 10, "y": 10, "width": 50, "height": 90}}, ""),
@@ -457,7 +474,8 @@ def test_a_bad_framed_box_is_400_with_a_sentence(alice_api, project, clips, no_q
     response = post_framed(alice_api, project, body)
     assert response.status_code == 400, response.json()
     message = " ".join(str(v) for v in response.json().values())
-    assert words in message and len(message) > 10
+    assert words in message
+    assert len(message) > 10
     assert not TrackingJob.objects.exists()
 
 
