@@ -281,7 +281,7 @@ def outcome(clip_label: str, track: dict) -> str:
     """The sentence the owner reads when tracking finishes."""
     spans = lost_spans(track)
     share = found_share(track) * 100
-    found = f"Tracking finished: {clip_label}: the player was found in {share:.0f} % of the clip"
+    found = f"{clip_label}: the player was found in {share:.0f} % of the clip"
     if not spans:
         return found + "."
     shown = [f"{span['start_time']:.1f}\u2013{span['end_time']:.1f} s" for span in spans[:3]]
