@@ -411,8 +411,10 @@ def test_follow_in_the_overlay_editor_puts_the_ellipse_on_the_player(editor_page
     assert_the_ellipse_surrounds_the_player(scene, clip, final, framing.working_video.file_key)
 
 
-# A scene where the tracker reports the player lost 2.2 s into the clip; a box drawn there goes on.
-LOOK_ALIKE = 4
+# A scene where the tracker reports the player lost (behind a look-alike) 2.4 s into the clip, and a
+# box drawn there goes on to the end. It depends on the tracker: if a change keeps the player here,
+# pick another seed (a scan of seeds 0-40 finds several).
+LOOK_ALIKE = 29
 
 
 @pytest.mark.parametrize("size", [LAPTOP], ids=["1366"])
