@@ -36,9 +36,10 @@ export function regionsTrack(element, options, disposer) {
           class: `region${r.id === selected() ? " selected" : ""}${r.enabled ? "" : " disabled"}`,
           dataset: { region: r.id },
           style: `left:${pct(r.start_time)};width:${pct(r.end_time - r.start_time)}`,
-          title: `${span(r)}${r.enabled ? "" : " (disabled)"}`,
+          title: `${r.label ? `${r.label}: ` : ""}${span(r)}${r.enabled ? "" : " (disabled)"}`,
         },
         el("span", { class: "region-edge start", dataset: { edge: "start" }, "aria-label": "Region start: drag to resize" }),
+        r.label ? el("span", { class: "region-label" }, r.label) : null,
         r.keyframes.map((k) =>
           el("span", {
             class: "ov-kf",

@@ -414,3 +414,33 @@ def test_without_a_framed_video_the_editor_points_back(page, alice, media):
         expect(page.get_by_role("link", name="← Back to framing")).to_have_attribute(
             "href", f"/projects/{project.pk}/"
         )
+
+
+def test_the_starter_label_shows_and_a_trimmed_away_highlight_is_named(device, alice, media):
+    """The region the first framing export made carries the clip's name on the timeline;
+    a highlight of the clip in time this project trims away is not drawn, and the panel
+    says so (it stays on the clip for the projects that show that time)."""
+    name, page, _ = device
+    project = with_working_video(alice, media)
+    project_clip = project.project_clips.get()
+    ellipse = {"x": 160.0, "y": 90.0, "radius_x": 12.0, "radius_y": 20.0, "opacity": 0.5, "color": "#FFFF00"}
+    ProjectClip.objects.filter(pk=project_clip.pk).update(segments={**project_clip.segments, "trim_end": 3.0})
+    ClipHighlight.objects.filter(clip=project_clip.clip).update(
+        regions=[
+            {"id": "starter", "start_time": 0.0, "end_time": 2.0, "enabled": True, "label": "Brilliant Goal",
+             "keyframes": [{"time": 0.0, **ellipse}]},
+            {"id": "late", "start_time": 3.2, "end_time": 3.9, "enabled": True, "label": "Late run",
+             "keyframes": [{"time": 3.2, **ellipse}]},
+        ]
+    )  # fmt: skip
+    with web_process(**SMALL) as url:
+        open_overlay(page, url, project)
+        label = page.locator(".regions-track .region .region-label")
+        expect(label).to_have_count(1)
+        expect(label).to_have_text("Brilliant Goal")
+        expect(label).to_be_visible()
+        expect(page.locator("#overlay-notes")).to_have_text(
+            "'Late run' is in time this project trims away, so it is not shown."
+        )
+        no_sideways_scroll(page)
+        screenshots(page, f"overlay-label-{name}", sizes=[tuple(page.viewport_size.values())])

@@ -107,7 +107,8 @@ def test_a_second_click_in_the_lost_span_merges_into_the_track(alice, alice_api,
     assert before["lost_spans"] == [{"start_time": hidden[0] / FPS, "end_time": len(shot) / FPS}]
     message = Notification.objects.get(owner=alice, type="tracking_complete").message
     assert message == (
-        f"{clip.label}: the player was found in 40 % of the clip; lost 1.6\u20134.0 s — click the player again there."
+        f"{clip.label}: the player was found in 40 % of the clip; "
+        "lost 1.6\u20134.0 s — click the player again there."
     )
 
     # when: the user clicks the player again inside the lost span, once it is back

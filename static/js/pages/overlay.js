@@ -191,6 +191,8 @@ export async function mount(root, data, shell) {
           el("div", { class: "button-row" }, addButton, toggleButton, deleteButton, deleteKeyButton),
           styleRows,
           message,
+          // Highlights of these clips that this project's trims leave out (they stay on the clip).
+          overlay.notes && overlay.notes.length ? el("p", { id: "overlay-notes", class: "hint muted" }, overlay.notes.join(" ")) : null,
         ),
         el("section", { class: "panel effect-panel" }, el("h2", { text: "Effect" }), effectGroup),
         el(
