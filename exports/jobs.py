@@ -23,11 +23,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from exports import edits, liveness
+from exports import sweep as sweeper
 from exports.exported_framing import framing_snapshot
 from exports.highlights import to_project
 from exports.models import (
@@ -347,68 +347,17 @@ def job_data(job: ExportJob) -> dict[str, Any]:
 # --- the sweeper ------------------------------------------------------------------------
 
 
-def sweep(dry_run: bool = False) -> list[str]:
-    """Rescue jobs whose worker vanished and jobs nobody took on; returns what it
-    did (or would do), a line each."""
-    now = timezone.now()
-    done: list[str] = []
-    grace = timedelta(seconds=settings.EXPORT_HEARTBEAT_SECONDS)
-    processing = list(ExportJob.objects.filter(status=R, started_at__lt=now - grace))
-    beating = liveness.alive([job.pk for job in processing])
-    if beating is None:
-        done.append(
-            "Redis did not answer, so no worker's heartbeat could be read; processing jobs left alone."
-        )
-        processing = []
-    for job in processing:
-        if job.pk in beating:
-            continue
-        limit = settings.EXPORT_MAX_ATTEMPTS
-        where = {"attempts": job.attempts, "worker_id": job.worker_id}
-        if job.attempts < limit:
-            done.append(
-                f"{job.pk}: worker {job.worker_id} stopped beating; "
-                f"queued again (attempt {job.attempts} of {limit})"
-            )
-            if not dry_run:
-                with transaction.atomic():
-                    if transition(
-                        job.pk, P, source=[R], where=where, actor=job.worker_id,
-                        reason=f"worker {job.worker_id} stopped beating during attempt {job.attempts} of "
-                        f"{limit}; queued again",
-                        started_at=None, queued_at=now,
-                    ):  # fmt: skip
-                        enqueue(job)
-        else:
-            message = f"The worker stopped while rendering this export (attempt {job.attempts} of {limit})."
-            done.append(f"{job.pk}: {message}")
-            if not dry_run:
-                fail(job, message, actor=job.worker_id, where=where)
+EXPORTS = sweeper.JobTable(
+    jobs=ExportJob.objects.all(), transition=transition, enqueue=enqueue, fail=fail,
+    running="processing jobs", work="rendering this export", thing="this export",
+    nobody=lambda job: f"no worker of cluster {job.cluster!r}",
+)  # fmt: skip
 
-    stale = timedelta(minutes=settings.EXPORT_STALE_MINUTES)
-    for job in ExportJob.objects.filter(status=P, queued_at__lt=now - stale):
-        if job.requeues == 0:
-            done.append(
-                f"{job.pk}: no worker took it on in {settings.EXPORT_STALE_MINUTES} min; queued again"
-            )
-            if not dry_run:
-                with transaction.atomic():
-                    if transition(
-                        job.pk, P, source=[P], where={"requeues": 0, "queued_at": job.queued_at},
-                        reason=f"no worker of cluster {job.cluster!r} took it on within "
-                        f"{settings.EXPORT_STALE_MINUTES} minutes; queued again",
-                        requeues=F("requeues") + 1, queued_at=now,
-                    ):  # fmt: skip
-                        enqueue(job)
-        else:
-            minutes = 2 * settings.EXPORT_STALE_MINUTES
-            message = f"No worker took this export on within {minutes} minutes; try again later."
-            done.append(f"{job.pk}: {message}")
-            if not dry_run:
-                fail(
-                    job, message, by=f"no worker of cluster {job.cluster!r}", where={"requeues": job.requeues}
-                )
-    return done
+
+def sweep(dry_run: bool = False) -> list[str]:
+    """Rescue export jobs whose worker vanished and jobs nobody took on (exports/sweep.py);
+    returns what it did (or would do), a line each."""
+    return sweeper.sweep(EXPORTS, dry_run=dry_run)
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -16,16 +16,14 @@ job id ("track_…").
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from exports import liveness
+from exports import sweep as sweeper
 from exports.jobs import PIPELINE, default_cluster
 from exports.models import ACTIVE_STATUSES, JobStatus, TrackingEvent, TrackingJob
 from games.extraction import CLAIMABLE, request_extraction
@@ -155,12 +153,14 @@ def cancel(job: TrackingJob, by: str) -> TrackingJob:
     return job
 
 
-def fail(job: TrackingJob, reason: str, *, actor: str = "", where: dict | None = None) -> bool:
-    """End an active job with `reason` (a sentence the owner reads) and tell the owner."""
+def fail(job: TrackingJob, reason: str, *, by: str = "", actor: str = "", where: dict | None = None) -> bool:
+    """End an active job with `reason` (a sentence the owner reads) and tell the owner;
+    `by` names who ended it, in the event only."""
     reason = sentence(reason)
     with transaction.atomic():
         failed = transition(
-            job.pk, E, source=ACTIVE_STATUSES, reason=reason, where=where, actor=actor,
+            job.pk, E, source=ACTIVE_STATUSES,
+            reason=f"{reason} ({by})" if by else reason, where=where, actor=actor,
             error=reason, completed_at=timezone.now(),
         )  # fmt: skip
         if failed:
@@ -180,65 +180,17 @@ def job_data(job: TrackingJob) -> dict[str, Any]:
 # --- the sweeper ------------------------------------------------------------------------
 
 
+TRACKING = sweeper.JobTable(
+    jobs=TrackingJob.objects.select_related("clip"), transition=transition, enqueue=enqueue, fail=fail,
+    running="tracking jobs", work="following the player", thing="this",
+)  # fmt: skip
+
+
 def sweep(dry_run: bool = False) -> list[str]:
     """Rescue tracking jobs whose worker vanished and jobs nobody took on (the rules
-    and settings of export jobs); returns what it did (or would do), a line each."""
-    now = timezone.now()
-    done: list[str] = []
-    grace = timedelta(seconds=settings.EXPORT_HEARTBEAT_SECONDS)
-    processing = list(TrackingJob.objects.filter(status=R, started_at__lt=now - grace).select_related("clip"))
-    beating = liveness.alive([job.pk for job in processing])
-    if beating is None:
-        done.append("Redis did not answer, so no worker's heartbeat could be read; tracking jobs left alone.")
-        processing = []
-    limit = settings.EXPORT_MAX_ATTEMPTS
-    for job in processing:
-        if job.pk in beating:
-            continue
-        where = {"attempts": job.attempts, "worker_id": job.worker_id}
-        if job.attempts < limit:
-            done.append(
-                f"{job.pk}: worker {job.worker_id} stopped beating; "
-                f"queued again (attempt {job.attempts} of {limit})"
-            )
-            if not dry_run:
-                with transaction.atomic():
-                    if transition(
-                        job.pk, P, source=[R], where=where, actor=job.worker_id,
-                        reason=f"worker {job.worker_id} stopped beating during attempt {job.attempts} of "
-                        f"{limit}; queued again",
-                        started_at=None, queued_at=now,
-                    ):  # fmt: skip
-                        enqueue(job)
-        else:
-            message = f"The worker stopped while following the player (attempt {job.attempts} of {limit})."
-            done.append(f"{job.pk}: {message}")
-            if not dry_run:
-                fail(job, message, actor=job.worker_id, where=where)
-
-    stale = timedelta(minutes=settings.EXPORT_STALE_MINUTES)
-    for job in TrackingJob.objects.filter(status=P, queued_at__lt=now - stale).select_related("clip"):
-        if job.requeues == 0:
-            done.append(
-                f"{job.pk}: no worker took it on in {settings.EXPORT_STALE_MINUTES} min; queued again"
-            )
-            if not dry_run:
-                with transaction.atomic():
-                    if transition(
-                        job.pk, P, source=[P], where={"requeues": 0, "queued_at": job.queued_at},
-                        reason=f"no worker took it on within {settings.EXPORT_STALE_MINUTES} minutes; "
-                        "queued again",
-                        requeues=F("requeues") + 1, queued_at=now,
-                    ):  # fmt: skip
-                        enqueue(job)
-        else:
-            message = (
-                f"No worker took this on within {2 * settings.EXPORT_STALE_MINUTES} minutes; try again later."
-            )
-            done.append(f"{job.pk}: {message}")
-            if not dry_run:
-                fail(job, message, where={"requeues": job.requeues})
-    return done
+    and settings of export jobs, exports/sweep.py); returns what it did (or would do),
+    a line each."""
+    return sweeper.sweep(TRACKING, dry_run=dry_run)
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from exports.render.clip_frames import ClipFrames, read_clip
 from exports.render.pipeline import Cancelled
 from exports.render.tracking import Track, resume, track
 from exports.tracking_jobs import P, R
-from exports.worker import FLAG_CHECK_SECONDS, ROW_CHECK_SECONDS, Lost, fetch
+from exports.worker import FLAG_CHECK_SECONDS, ROW_CHECK_SECONDS, Lost, fetch, take
 from notifications.models import NotificationType
 from notifications.service import notify, send_progress
 from videoeditor.liveness import worker_id
@@ -38,14 +38,7 @@ DECODE_SHARE = 0.3  # of the progress bar: decoding, then tracking takes the res
 
 
 def claim(job_id: str, me: str) -> TrackingJob | None:
-    """One conditional UPDATE: the job is ours, or another worker's and we leave."""
-    claimed = tracking_jobs.transition(
-        job_id, R, source=[P], reason=f"claimed by {me}", actor=me,
-        worker_id=me, attempts=F("attempts") + 1, started_at=timezone.now(),
-    )  # fmt: skip
-    if not claimed:
-        return None
-    return TrackingJob.objects.select_related("clip__game").get(pk=job_id)
+    return take(tracking_jobs.transition, TrackingJob.objects.select_related("clip__game"), job_id, me)
 
 
 def run_tracking(job_id: str) -> float | None:

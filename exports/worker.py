@@ -21,11 +21,12 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
@@ -59,15 +60,20 @@ def cluster_name() -> str:
     return Conf.CLUSTER_NAME or jobs.default_cluster()
 
 
-def claim(job_id: str, me: str) -> ExportJob | None:
-    """One conditional UPDATE: the job is ours, or another worker's and we leave."""
-    claimed = jobs.transition(
+def take(transition: Callable[..., bool], table: QuerySet, job_id: str, me: str, **fields: Any) -> Any:
+    """One conditional UPDATE: the job of `table` is ours (returned, read afresh), or
+    another worker's and we leave (None). Tracking jobs are claimed the same way."""
+    claimed = transition(
         job_id, R, source=[P], reason=f"claimed by {me}", actor=me,
-        worker_id=me, attempts=F("attempts") + 1, started_at=timezone.now(), cluster=cluster_name(),
+        worker_id=me, attempts=F("attempts") + 1, started_at=timezone.now(), **fields,
     )  # fmt: skip
-    if not claimed:
-        return None
-    return ExportJob.objects.select_related("project").get(pk=job_id)
+    return table.get(pk=job_id) if claimed else None
+
+
+def claim(job_id: str, me: str) -> ExportJob | None:
+    return take(
+        jobs.transition, ExportJob.objects.select_related("project"), job_id, me, cluster=cluster_name()
+    )
 
 
 def run_export(job_id: str) -> str | None:
