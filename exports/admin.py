@@ -12,6 +12,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_permission_codename
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -50,8 +51,27 @@ class MarkFailedForm(forms.Form):
 ExportEventInline = history_of(ExportEvent)
 
 
+class JobAdmin(admin.ModelAdmin):
+    """Jobs are made through the API and change only through their domain module
+    (exports.jobs, exports.tracking_jobs): the change page is a view (no Save that
+    would write a stale status back), and no deleting the history a triage reads."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_triage_permission(self, request) -> bool:
+        """The actions go through the domain, so the model's change permission guards them."""
+        return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}")
+
+
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(JobAdmin):
     list_display = [
         "id",
         "status",
@@ -78,22 +98,6 @@ class ExportJobAdmin(admin.ModelAdmin):
         ("Config snapshot", {"fields": ["config_json"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
-
-    # Jobs are made through the API and change only through exports.jobs: the change
-    # page is a view (no Save that would write a stale status back), and no deleting
-    # the history a triage reads.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_triage_permission(self, request) -> bool:
-        """The actions go through the domain, so the model's change permission guards them."""
-        return request.user.has_perm("exports.change_exportjob")
 
     # --- list columns ---------------------------------------------------------------------
 
@@ -219,7 +223,7 @@ class ExportJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackingJob)
-class TrackingJobAdmin(admin.ModelAdmin):
+class TrackingJobAdmin(JobAdmin):
     """Following a player, for triage: read-only like exports; a status changes only
     through exports.tracking_jobs (cancel is the one action)."""
 
@@ -235,18 +239,6 @@ class TrackingJobAdmin(admin.ModelAdmin):
         "worker_id", "created_at", "queued_at", "started_at", "completed_at",
     ]  # fmt: skip
     exclude = ["track"]  # thousands of numbers; "found" says what a triage needs
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_triage_permission(self, request) -> bool:
-        return request.user.has_perm("exports.change_trackingjob")
 
     @admin.display(description="found")
     def found(self, job: TrackingJob) -> str:
