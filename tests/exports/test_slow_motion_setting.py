@@ -133,3 +133,6 @@ def test_projects_made_before_the_setting_are_smooth(alice):
 
     # then it is smooth
     assert Project.objects.get(pk=made.pk).slow_motion == "smooth"
+    # and the database goes back to the latest schema for the tests after this one
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
