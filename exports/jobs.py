@@ -44,7 +44,7 @@ from games.models import Clip, ExtractionStatus
 from notifications.models import NotificationType
 from notifications.service import notify
 from videoeditor.errors import UserFacingError
-from videoeditor.pipeline import IllegalTransition, Pipeline, sentence, wake_after_commit  # noqa: F401 (jobs.IllegalTransition is what callers catch)
+from videoeditor.pipeline import IllegalTransition, Pipeline, wake_after_commit  # noqa: F401 (jobs.IllegalTransition is what callers catch)
 
 log = logging.getLogger(__name__)
 
@@ -320,24 +320,13 @@ def retry(job: ExportJob, by: str) -> ExportJob:
 
 def fail(job: ExportJob, reason: str, *, by: str = "", actor: str = "", where: dict | None = None) -> bool:
     """End an active job with `reason` (a sentence the owner reads) and tell the owner."""
-    reason = sentence(reason)
-    with transaction.atomic():
-        failed = transition(
-            job.pk, E, source=ACTIVE_STATUSES,
-            reason=f"{reason} ({by})" if by else reason, where=where, actor=actor,
-            error=reason, completed_at=timezone.now(),
-        )  # fmt: skip
-        if failed:
-            notify(
-                job.owner_id,
-                NotificationType.EXPORT_FAILED,
-                "Export failed",
-                f"{job.config.get('project_name', 'A project')}: {reason}",
-                data=job_data(job),
-            )
-    if failed:  # a worker still rendering it stops at its next check
-        liveness.request_cancel(job.pk)
-    return failed
+    return sweeper.fail_job(
+        transition, job, reason, by=by, actor=actor, where=where,
+        tell=lambda said: notify(
+            job.owner_id, NotificationType.EXPORT_FAILED, "Export failed",
+            f"{job.config.get('project_name', 'A project')}: {said}", data=job_data(job),
+        ),
+    )  # fmt: skip
 
 
 def job_data(job: ExportJob) -> dict[str, Any]:

@@ -16,9 +16,31 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from exports import liveness
-from exports.models import JobStatus
+from exports.models import ACTIVE_STATUSES, JobStatus
+from videoeditor.pipeline import sentence
 
 P, R = JobStatus.PENDING, JobStatus.PROCESSING
+
+
+def fail_job(
+    transition: Callable[..., bool], job, reason: str, *, tell: Callable[[str], Any],
+    by: str = "", actor: str = "", where: dict | None = None,
+) -> bool:  # fmt: skip
+    """End an active job with `reason` (a sentence the owner reads; `by`, who ended it,
+    goes in the event only); `tell(reason)` notifies the owner in the same transaction.
+    A worker still on the job stops at its next check."""
+    reason = sentence(reason)
+    with transaction.atomic():
+        failed = transition(
+            job.pk, JobStatus.ERROR, source=ACTIVE_STATUSES,
+            reason=f"{reason} ({by})" if by else reason, where=where, actor=actor,
+            error=reason, completed_at=timezone.now(),
+        )  # fmt: skip
+        if failed:
+            tell(reason)
+    if failed:
+        liveness.request_cancel(job.pk)
+    return failed
 
 
 @dataclass(frozen=True)

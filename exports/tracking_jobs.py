@@ -31,7 +31,7 @@ from games.models import Clip, ExtractionStatus
 from notifications.models import NotificationType
 from notifications.service import notify
 from videoeditor.errors import UserFacingError
-from videoeditor.pipeline import Pipeline, sentence, wake_after_commit
+from videoeditor.pipeline import Pipeline, wake_after_commit
 
 P, R, C, E, X = (
     JobStatus.PENDING,
@@ -156,21 +156,13 @@ def cancel(job: TrackingJob, by: str) -> TrackingJob:
 def fail(job: TrackingJob, reason: str, *, by: str = "", actor: str = "", where: dict | None = None) -> bool:
     """End an active job with `reason` (a sentence the owner reads) and tell the owner;
     `by` names who ended it, in the event only."""
-    reason = sentence(reason)
-    with transaction.atomic():
-        failed = transition(
-            job.pk, E, source=ACTIVE_STATUSES,
-            reason=f"{reason} ({by})" if by else reason, where=where, actor=actor,
-            error=reason, completed_at=timezone.now(),
-        )  # fmt: skip
-        if failed:
-            notify(
-                job.owner_id, NotificationType.TRACKING_FAILED, "Tracking failed",
-                f"{job.clip.label}: {reason}", data=job_data(job),
-            )  # fmt: skip
-    if failed:  # a worker still tracking it stops at its next check
-        liveness.request_cancel(job.pk)
-    return failed
+    return sweeper.fail_job(
+        transition, job, reason, by=by, actor=actor, where=where,
+        tell=lambda said: notify(
+            job.owner_id, NotificationType.TRACKING_FAILED, "Tracking failed",
+            f"{job.clip.label}: {said}", data=job_data(job),
+        ),
+    )  # fmt: skip
 
 
 def job_data(job: TrackingJob) -> dict[str, Any]:
