@@ -121,6 +121,8 @@ class RenderedVideo(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     fps = models.FloatField()
+    # A reel's clips as chapters [{"title", "start", "end"}] in seconds, as written into the file.
+    chapters = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,6 +154,8 @@ class JobType(models.TextChoices):
     FRAMING = "framing", "Framing"  # one clip -> the working video
     MULTI_CLIP = "multi_clip", "Multi-clip reel"  # several clips, joined -> the working video
     OVERLAY = "overlay", "Overlay"  # highlights on the working video -> a final video
+    GAME_REVIEW = "game_review", "Game review"  # a game's clips, captioned -> a review video
+    BEFORE_AFTER = "before_after", "Before / after"  # a final video's clips, then it -> a review video
 
 
 class JobStatus(models.TextChoices):
@@ -176,7 +180,18 @@ class ExportJob(models.Model):
 
     id = models.CharField(primary_key=True, max_length=40, default=new_job_id, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="export_jobs")
+    # Every type but game_review renders a project (before_after: its final video's).
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    # game_review: the game whose clips it shows.
+    game = models.ForeignKey(
+        "games.Game", null=True, blank=True, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    # before_after: the final video it shows after its clips.
+    source_video = models.ForeignKey(
+        "FinalVideo", null=True, blank=True, on_delete=models.CASCADE, related_name="before_after_jobs"
+    )
     type = models.CharField(max_length=16, choices=JobType.choices)
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     # What to render, as it was when submitted: later edits do not change a running export.
@@ -192,6 +207,9 @@ class ExportJob(models.Model):
     )
     final_video = models.ForeignKey(
         FinalVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="export_jobs"
+    )
+    review_video = models.ForeignKey(
+        "ReviewVideo", null=True, blank=True, on_delete=models.SET_NULL, related_name="export_jobs"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(auto_now_add=True)
@@ -211,13 +229,25 @@ class ExportJob(models.Model):
                 condition=models.Q(status__in=["pending", "processing"]),
                 name="one_active_export_per_project_and_type",
             ),
+            models.UniqueConstraint(
+                fields=["game", "type"],
+                condition=models.Q(status__in=["pending", "processing"]),
+                name="one_active_review_per_game",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(type="game_review", game__isnull=False)
+                | (~models.Q(type="game_review") & models.Q(project__isnull=False)),
+                name="export_renders_a_project_or_a_game",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.id
 
     @property
-    def output(self) -> RenderedVideo | None:
+    def output(self) -> RenderedVideo | ReviewVideo | None:
+        if self.type in (JobType.GAME_REVIEW, JobType.BEFORE_AFTER):
+            return self.review_video
         return self.final_video if self.type == JobType.OVERLAY else self.working_video
 
 
@@ -301,3 +331,117 @@ class ClipHighlight(models.Model):
 
     def __str__(self) -> str:
         return f"Highlights of {self.clip}"
+
+
+# --- What coaches hand out ----------------------------------------------------------------
+
+
+class ReviewKind(models.TextChoices):
+    GAME_REVIEW = "game_review", "Game review"
+    BEFORE_AFTER = "before_after", "Before / after"
+
+
+class ReviewVideo(models.Model):
+    """A video made to hand out rather than edited: a game's clips with captions
+    (game_review), or a final video's clips as they were filmed, then the final video
+    (before_after). Listed in the gallery beside final videos; numbered versions per
+    game (reviews) or per final video (before/after)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_videos")
+    kind = models.CharField(max_length=16, choices=ReviewKind.choices)
+    game = models.ForeignKey(
+        "games.Game", null=True, blank=True, on_delete=models.CASCADE, related_name="review_videos"
+    )
+    source_video = models.ForeignKey(
+        FinalVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="before_afters"
+    )
+    title = models.CharField(max_length=300)
+    version = models.PositiveIntegerField()
+    file_key = models.CharField(max_length=500)
+    size = models.BigIntegerField()
+    duration = models.FloatField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    fps = models.FloatField()
+    # What it showed when it was rendered: {"clips": n, "by_rating": {"5": n, ...},
+    # "filters": {...}} (game reviews), {"clips": n} (before/after).
+    summary = models.JSONField(default=dict)
+    # [{"title", "start", "end"}] in seconds, as written into the file.
+    chapters = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "version"],
+                condition=models.Q(kind="game_review"),
+                name="review_version_per_game",
+            ),
+            models.UniqueConstraint(
+                fields=["source_video", "version"],
+                condition=models.Q(kind="before_after"),
+                name="before_after_version_per_video",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"
+
+
+class ReviewSegment(models.Model):
+    """A clip's captioned part of a game review, cached: `key` is the digest of
+    everything it shows (the cut, times, rating, name, notes, tags, the caption style
+    and the output settings), so a re-render after an edit re-encodes only the clips
+    whose digest changed."""
+
+    key = models.CharField(max_length=64, unique=True)
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="review_segments")
+    file_key = models.CharField(max_length=500)
+    size = models.BigIntegerField()
+    duration = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ShareLink(models.Model):
+    """A public link to one final or review video: whoever has the token may watch and
+    download that video and nothing else, until it expires or its owner revokes it.
+    `key` is the link's random half (128 bits); the URL's token adds a MAC of it
+    (exports/shares.py), checked in constant time before any lookup."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    final_video = models.ForeignKey(
+        FinalVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    review_video = models.ForeignKey(
+        ReviewVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(final_video__isnull=False, review_video__isnull=True)
+                | models.Q(final_video__isnull=True, review_video__isnull=False),
+                name="share_link_one_video",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Share link {self.pk}"
+
+    @property
+    def video(self) -> FinalVideo | ReviewVideo:
+        return self.final_video or self.review_video

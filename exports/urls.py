@@ -1,7 +1,7 @@
 from django.urls import path
 
 import videoeditor.converters  # noqa: F401  (registers <id:...>)
-from exports import api, follow_api, highlights_api, tracking_api
+from exports import api, follow_api, highlights_api, review_api, share_api, tracking_api
 
 project = "projects/<id:project_id>"
 urlpatterns = [
@@ -28,3 +28,4 @@ urlpatterns = [
     path("downloads/<id:video_id>/file", api.DownloadFile.as_view(), name="download-file"),
 ]
 urlpatterns += tracking_api.urlpatterns + highlights_api.urlpatterns + follow_api.urlpatterns
+urlpatterns += review_api.urlpatterns + share_api.urlpatterns

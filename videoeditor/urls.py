@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import videoeditor.converters  # noqa: F401  (registers <id:...>)
+from exports import share_views
 from exports import views as export_views
 from games import views as game_views
 from videoeditor import api, login_throttle, views
@@ -17,6 +18,7 @@ urlpatterns = [
     path("projects/<id:project_id>/edit/", export_views.project_edit, name="project-edit"),
     path("projects/<id:project_id>/overlay/", export_views.project_overlay, name="project-overlay-page"),
     path("gallery/", export_views.gallery, name="gallery"),
+    path("s/", include(share_views.urlpatterns)),
     path("login/", login_throttle.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/login/", login_throttle.admin_login, name="admin-login"),

@@ -1,0 +1,5 @@
+"""Share links, as their owner manages them."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
