@@ -20,6 +20,7 @@ Decoding runs ahead in a thread per clip, the encoder in its own process.
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ import cv2
 import numpy as np
 import torch
 
+from exports.render.chapters import Chapter, ffmetadata, fit
 from exports.render.framing import crop_boxes
 from exports.render.overlay import apply_overlay_yuv
 from exports.render.pipeline import RESAMPLER, Cancelled, FramingResult, Prefetch, default_device
@@ -164,12 +166,14 @@ def render(
     batch_size: int = 8,
     on_progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    chapters: list[Chapter] | None = None,
 ) -> FramingResult:
     """Render clips (one, or a reel joined by `transition`) with their framing and
     the highlight `regions` (framed-video coordinates and times) into one H.264
     file. `upscaler` (an x4 network) is used where a crop is smaller than the
     output; `audio=False` leaves the sound out; `slow_motion` is SMOOTH (in-between
-    frames in slow segments) or REPEAT (the nearest frame repeated)."""
+    frames in slow segments) or REPEAT (the nearest frame repeated); `chapters`
+    are written into the file, the last one ending where the video does."""
     if slow_motion not in (SMOOTH, REPEAT):
         raise ValueError(f"slow_motion is {SMOOTH!r} or {REPEAT!r}")
     transition = transition or CUT
@@ -190,7 +194,14 @@ def render(
     small = [upscaler is not None and float(p.boxes[:, 2].min()) < out_width for p in parts]
     with_audio = audio and all(p.has_audio for p in parts)
     sound = audio_plan(clips, durations, transition) if with_audio else None
-    encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, quality=quality, audio=sound)
+    marks = _chapters_file(fit(chapters, total / float(fps))) if chapters else None
+    try:
+        encoder = Encoder(ffmpeg, out_path, out_width, out_height, fps, quality=quality, audio=sound,
+                          chapters=marks)  # fmt: skip
+    except BaseException:
+        if marks:
+            marks.unlink(missing_ok=True)
+        raise
     black = torch.from_numpy(blank(out_width, out_height)).to(device).float()  # fades go to it
     regions = regions or []
     written = 0
@@ -226,12 +237,21 @@ def render(
         cv2.setNumThreads(threads[1])
         for part in parts:
             part.close()
+        if marks:
+            marks.unlink(missing_ok=True)
     used = type(upscaler).__name__ if upscaler is not None else RESAMPLER
     return FramingResult(
         path=Path(out_path), frame_count=written, width=out_width, height=out_height, fps=fps,
         duration=written / float(fps), device=device, has_audio=bool(sound), encoder=encoder.codec,
         upscaler=used,
     )  # fmt: skip
+
+
+def _chapters_file(chapters: list[Chapter]) -> Path:
+    """The chapters as an ffmetadata file for the encoder (its caller removes it)."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".ffmetadata", delete=False) as file:
+        file.write(ffmetadata(chapters))
+    return Path(file.name)
 
 
 def _index(part: ClipFrames, local: float) -> int:

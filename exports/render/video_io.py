@@ -109,11 +109,13 @@ class AudioPlan:
 class Encoder:
     """An ffmpeg process that turns raw yuv420p frames on its stdin (the renderer's
     packed frames, yuv.py) into H.264 (+faststart), with AAC audio when given an
-    AudioPlan. Use close() to finish; abort() kills it and removes the partial output."""
+    AudioPlan and chapters when given an ffmetadata file (chapters.ffmetadata()).
+    Use close() to finish; abort() kills it and removes the partial output."""
 
     def __init__(
         self, ffmpeg: str, out_path: str | Path, width: int, height: int, fps: Fraction,
         quality: str = "fast", audio: AudioPlan | None = None, codec: str | None = None,
+        chapters: str | Path | None = None,
     ) -> None:  # fmt: skip
         if width % 2 or height % 2:
             raise ValueError(f"output size {width}x{height} must be even")
@@ -124,9 +126,15 @@ class Encoder:
             "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}",
             "-r", f"{fps.numerator}/{fps.denominator}", "-i", "pipe:0",
         ]  # fmt: skip
+        sources = audio.sources if audio is not None else ()
+        for path in sources:
+            command += ["-i", path]
+        if chapters is not None:
+            # The last input: no streams, only the chapters (input options go before the outputs').
+            command += ["-f", "ffmetadata", "-i", str(chapters), "-map_chapters", str(1 + len(sources))]
+            if audio is None:
+                command += ["-map", "0:v"]
         if audio is not None:
-            for path in audio.sources:
-                command += ["-i", path]
             command += ["-filter_complex", audio.filter_graph, "-map", "0:v", "-map", "[aout]"]
             command += ["-c:a", "aac", "-b:a", "160k"]
         self.codec = codec or video_encoder(ffmpeg)
