@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import font_roboto
 from PIL import Image, ImageDraw, ImageFont
@@ -22,10 +23,14 @@ NOTES_SHOWN = 100
 
 TEXT_COLOUR = (17, 17, 17, 255)  # #111111
 BOX_FILL = (255, 255, 255, 242)  # white at 95 %: the picture shows through a little
-TITLE_SHARE = 0.044  # title font size, share of the frame height
+# Text sizes are shares of the frame's shorter side: its height for landscape
+# frames (4.4 % is 48 px at 1080p), its width for portrait ones, where sizes by the
+# height would fill a narrow box with a few words per line.
+TITLE_SHARE = 0.044
 NOTES_SHARE = 0.033
 PADDING_SHARE = 0.022
 LINE_GAP = 0.18  # extra space between lines, share of the font size
+TITLE_GAP = 0.45  # extra space between the title and the notes, share of the notes' size
 SMALLEST_PX = 8
 
 
@@ -86,25 +91,25 @@ def _width(text: str, face: ImageFont.FreeTypeFont) -> float:
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     """Lines no wider than max_width, broken between words; a word wider than a
-    line is broken between characters. Empty text gives no lines."""
-    words = clean(text).split()
+    line is broken between characters. Spaces inside a line stay as written (the
+    title's "!!  Name"). Empty text gives no lines."""
     lines: list[str] = []
     line = ""
-    for word in words:
-        candidate = f"{line} {word}" if line else word
-        if _width(candidate, font) <= max_width:
-            line = candidate
+    # Each word carries the spaces after it: they count only when a word follows.
+    for token in re.findall(r"\S+ *", clean(text)):
+        word = token.rstrip(" ")
+        if _width(line + word, font) <= max_width:
+            line += token
             continue
-        if line:
-            lines.append(line)
-        line = ""
+        if line.strip():
+            lines.append(line.rstrip(" "))
         while _width(word, font) > max_width:
             fits = max(1, _longest_prefix(word, font, max_width))
             lines.append(word[:fits])
             word = word[fits:]
-        line = word
-    if line:
-        lines.append(line)
+        line = word + token[len(token.rstrip(" ")) :]
+    if line.strip():
+        lines.append(line.rstrip(" "))
     return lines
 
 
@@ -119,12 +124,6 @@ def _longest_prefix(word: str, face: ImageFont.FreeTypeFont, max_width: int) -> 
     return low
 
 
-def _title_lines(title: str, face: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
-    # wrap() splits on runs of spaces; keep the title's own spacing on a line that fits.
-    title = clean(title)
-    return [title] if title and _width(title, face) <= max_width else wrap(title, face, max_width)
-
-
 def _line_height(face: ImageFont.FreeTypeFont) -> int:
     ascent, descent = face.getmetrics()
     return ascent + descent
@@ -137,19 +136,23 @@ def caption_overlay(width: int, height: int, *, title: str, notes: str, border: 
     would not fit in the frame, the text gets smaller rather than clipped."""
     border_px = max(2, round(4 * height / 1080))
     margin = round(0.05 * height)
+    side = min(width, height)
     box_w = round(0.8 * width)
     box_x = (width - box_w) // 2
     notes = cut_notes(notes)
     scale = 1.0
     while True:
-        pad = max(3, round(PADDING_SHARE * height * scale))
+        pad = max(3, round(PADDING_SHARE * side * scale))
         inner = box_w - 2 * (border_px + pad)
-        title_face = font(max(SMALLEST_PX, round(TITLE_SHARE * height * scale)), bold=True)
-        notes_face = font(max(SMALLEST_PX, round(NOTES_SHARE * height * scale)))
-        lines = [(line, title_face) for line in _title_lines(title, title_face, inner)]
+        title_face = font(max(SMALLEST_PX, round(TITLE_SHARE * side * scale)), bold=True)
+        notes_face = font(max(SMALLEST_PX, round(NOTES_SHARE * side * scale)))
+        lines = [(line, title_face) for line in wrap(title, title_face, inner)]
         lines += [(line, notes_face) for line in wrap(notes, notes_face, inner)]
         heights = [_line_height(face) for _, face in lines]
-        gaps = [round(LINE_GAP * face.size) for _, face in lines[1:]]
+        gaps = [
+            round((TITLE_GAP if face is not before else LINE_GAP) * face.size)
+            for (_, before), (_, face) in pairwise(lines)
+        ]
         box_h = 2 * (border_px + pad) + sum(heights) + sum(gaps)
         if box_h <= height - 2 * margin or title_face.size <= SMALLEST_PX:
             break

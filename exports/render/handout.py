@@ -16,17 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import av
 from PIL import Image
 
 from exports.render.captions import label_overlay
+from exports.render.chapters import Chapter, ffmetadata
 from exports.render.pipeline import Cancelled, RenderResult
 from exports.render.video_io import source_info
-
-if TYPE_CHECKING:
-    from exports.render.chapters import Chapter
 
 SEGMENT_FPS = 30
 SAMPLE_RATE = 48000
@@ -233,9 +230,6 @@ def join(
             graph = ";".join([*trims, f"{labels}concat=n={len(pieces)}:v=0:a=1[a]"])
             maps += ["-filter_complex", graph, "-map", "[a]", *AUDIO]
         if chapters:
-            # Chapters come from the chapters helper's module, loaded only when asked for.
-            from exports.render.chapters import ffmetadata
-
             metadata = Path(work) / "chapters.txt"
             metadata.write_text(ffmetadata(chapters), encoding="utf-8")
             command += ["-f", "ffmetadata", "-i", str(metadata)]
