@@ -48,6 +48,10 @@ class RenderedVideoSerializer(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     fps = serializers.FloatField()
+    chapters = serializers.JSONField(
+        help_text='a reel\'s clips as chapters [{"title", "start", "end"}] in seconds, as in the file; '
+        "[] for one clip"
+    )
     created_at = serializers.DateTimeField()
 
 

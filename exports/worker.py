@@ -34,6 +34,7 @@ from exports import jobs, liveness
 from exports.jobs import P, R
 from exports.models import ExportJob, JobStatus, JobType, Project
 from exports.projects import record_final_video, record_working_video
+from exports.render.chapters import Chapter, as_json, fit, reel_chapters
 from exports.render.onepass import ClipPlan
 from exports.render.onepass import render as render_clips
 from exports.render.pipeline import Cancelled, RenderResult, default_device
@@ -170,8 +171,19 @@ def render(
         regions=config.get("regions") if final else None, slow_motion=config.get("slow_motion", "smooth"),
         upscaler=upscaler, quality=config.get("quality", "fast"), audio=config.get("audio", True),
         device=device, on_progress=progress.of(0), should_cancel=checks,
+        chapters=reel_chapters_of(config) or None,
     )  # fmt: skip
     return result, result.upscaler
+
+
+def reel_chapters_of(config: dict) -> list[Chapter]:
+    """A reel's chapters, one per clip named after it ("Clip N" when it has no name);
+    none for a single clip."""
+    clips = config.get("clips", [])
+    if len(clips) < 2:
+        return []
+    titles = [clip.get("name") or "" for clip in clips]
+    return reel_chapters(titles, [clip["output_seconds"] for clip in clips], config["transition"])
 
 
 def fetch(key: str, target: Path) -> Path:
@@ -205,6 +217,7 @@ def finish(job: ExportJob, me: str, key: str, result: RenderResult, upscaler: st
     video = {
         "file_key": key, "size": result.path.stat().st_size, "duration": result.duration,
         "width": result.width, "height": result.height, "fps": float(result.fps),
+        "chapters": as_json(fit(reel_chapters_of(job.config), result.duration)),  # as written in the file
     }  # fmt: skip
     mine = {"attempts": job.attempts, "worker_id": me}
     with transaction.atomic():
