@@ -185,8 +185,11 @@ def label_overlay(width: int, height: int, text: str) -> Image.Image:
     while face.size > 8 and _width(text, face) + 2 * outline > 0.9 * width:
         face = font(face.size - 2, bold=True)
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    ImageDraw.Draw(image).text(
-        (width / 2, round(0.04 * height) + outline),
+    draw = ImageDraw.Draw(image)
+    # The margin is to the ink (outline included), not to the font's ascender.
+    ink_top = draw.textbbox((0, 0), text, font=face, anchor="ma", stroke_width=outline)[1]
+    draw.text(
+        (width / 2, round(0.04 * height) - ink_top),
         text,
         font=face,
         fill=(255, 255, 255, 255),

@@ -189,13 +189,11 @@ def _run(
 
 
 def _stop(process: subprocess.Popen) -> None:
+    # Killed, not terminated: on SIGTERM ffmpeg first flushes its encoder and
+    # finishes the file (seconds at 1080p), for a partial file thrown away anyway.
     if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.kill()
+        process.wait()
 
 
 def join(
