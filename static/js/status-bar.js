@@ -26,7 +26,7 @@ export class StatusBar {
         this.center.showProgress({
           type: "export_progress",
           title: job.status === "pending" ? "Export queued" : "Exporting",
-          message: job.project_name,
+          message: job.title || job.project_name, // a game review has no project
           progress: job.progress || 0,
           data: { task_id: job.job_id, job_id: job.job_id, project_id: job.project_id },
         });

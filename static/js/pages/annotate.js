@@ -9,7 +9,7 @@
 // clips' timeline with its gestures, filmstrip and legend (../clip-timeline.js); the
 // selected clip's panel, the clip list and its TSV import (../clip-editor.js); the game's details
 // and its deletion (../game-details.js); the shared transport, keys and teardown
-// (../editor-kit.js). The page keeps the clips, the selection and the save queue.
+// (../editor-kit.js); the "Game review" dialog (../review-maker.js). The page keeps the clips, the selection and the save queue.
 // /games/<id>/?t=<seconds>&clip=<id> opens at that moment with that clip selected.
 
 import { clipEditor, round3, tsvImport } from "../clip-editor.js";
@@ -17,6 +17,7 @@ import { clipTimeline } from "../clip-timeline.js";
 import { bindKeys, Disposer, Transport } from "../editor-kit.js";
 import { gameDetails } from "../game-details.js";
 import { gameVideo } from "../game-video.js";
+import { reviewMaker } from "../review-maker.js";
 import { clamp, el, length } from "../ui.js";
 import { rating, vocabulary } from "../vocabulary.js";
 
@@ -299,6 +300,11 @@ export async function mount(root, data, shell) {
   };
 
   tsvImport(root, { api, gameId, onImported: reload }, bag);
+
+  // --- the game review (one captioned video of the clips; a job the status bar follows) ------
+  const maker = reviewMaker({ api, gameId, clips: () => clips, onQueued: () => shell.status.refreshExports() });
+  bag.add(() => maker.destroy());
+  bag.listen($("#review-open"), "click", (event) => maker.open(event.currentTarget));
 
   // --- keyboard ---------------------------------------------------------------------------
   const arrow = (direction) => (event) => {

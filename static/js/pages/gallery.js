@@ -4,7 +4,11 @@
 // rating, dates) live in the address, so a reload or a shared link keeps them.
 // Everything it names (shapes, types, rating words and colours) comes from the
 // vocabulary; the API does the filtering (GET /api/downloads, exports/gallery.py).
+// Below them, the reviews (game reviews and before / after videos, GET /api/reviews).
+// Every video plays in its card, its chapters listed as buttons that seek; each can be
+// shared by a link (../share-dialog.js); a final video can start its before / after.
 
+import { openShareDialog } from "../share-dialog.js";
 import { bytes, clock, dateLabel, el } from "../ui.js";
 import { rating, vocabulary } from "../vocabulary.js";
 
@@ -28,6 +32,49 @@ function ratingCounts(byRating) {
         title: symbol ? `${word} (${symbol})` : word }, `${count} ${word}`);
     });
   return parts.length ? el("p", { class: "gallery-ratings" }, parts) : null;
+}
+
+/** The player of a card: the video in its own shape, its poster until it plays. */
+function player(src, poster, label, width, height) {
+  const video = el("video", { src, poster, controls: true, preload: "metadata", playsinline: true, "aria-label": label });
+  return { video, frame: el("div", { class: "gallery-frame", style: `aspect-ratio:${width} / ${height}` }, video) };
+}
+
+/** The video's chapters as buttons: each seeks its player to the chapter and plays. */
+function chapterList(chapters, video) {
+  if (!chapters || !chapters.length) return null;
+  const seek = (start) => {
+    video.currentTime = start;
+    video.play().catch(() => {}); // a browser that refuses to autoplay still shows the frame
+  };
+  return el("details", { class: "gallery-chapters-panel", open: chapters.length <= 6 },
+    el("summary", {}, `${chapters.length} chapter${chapters.length === 1 ? "" : "s"}`),
+    el("ol", { class: "gallery-chapters", "aria-label": "Chapters" },
+      chapters.map((chapter) => el("li", {},
+        el("button", { type: "button", class: "gallery-chapter", dataset: { start: String(chapter.start) }, onclick: () => seek(chapter.start) },
+          el("span", { class: "gallery-chapter-time" }, clock(chapter.start)),
+          el("span", { class: "gallery-chapter-title" }, chapter.title))))));
+}
+
+/** "All clips" / "Good (!) or better · Goal, Pass": what a game review was made of. */
+function reviewFilters(filters) {
+  if (!filters) return "";
+  const parts = [];
+  const lowest = Math.min(...(vocabulary.ratings || []).map((r) => r.value));
+  if (filters.min_rating && filters.min_rating > lowest) {
+    const { word, symbol } = rating(filters.min_rating);
+    parts.push(`${word}${symbol ? ` (${symbol})` : ""} or better`);
+  }
+  if (filters.tags && filters.tags.length) parts.push(`tagged ${filters.tags.join(", ")}`);
+  return parts.length ? parts.join(" · ") : "All clips";
+}
+
+/** A button that asks once more before it acts ("Really delete?"). */
+function confirmed(button, question) {
+  if (button.classList.contains("confirming")) return true;
+  button.classList.add("confirming");
+  button.textContent = question;
+  return false;
 }
 
 function filterBar(form, params) {
@@ -66,11 +113,7 @@ export async function mount(root, data, shell) {
   };
 
   const remove = async (video, button) => {
-    if (!button.classList.contains("confirming")) {
-      button.classList.add("confirming");
-      button.textContent = "Really delete?";
-      return;
-    }
+    if (!confirmed(button, "Really delete?")) return;
     try {
       await api("DELETE", `/api/downloads/${video.id}`);
       notificationCenter.say("success", "Video deleted", `${video.project.name} v${video.version}`);
@@ -81,8 +124,27 @@ export async function mount(root, data, shell) {
     }
   };
 
-  const actions = (video) => el("div", { class: "gallery-actions" },
+  const share = (kind, video, title) => (event) =>
+    openShareDialog({ api, video: { kind, id: video.id, title }, opener: event.currentTarget });
+
+  const beforeAfter = async (video, button) => {
+    button.disabled = true;
+    try {
+      await api("POST", `/api/downloads/${video.id}/before-after`, {});
+      shell.status.refreshExports(); // its row shows at once, then follows the socket
+    } catch (error) {
+      notificationCenter.say("error", "Could not start the before / after video", error.message);
+    } finally {
+      button.disabled = false;
+    }
+  };
+
+  const actions = (video, { latest = false } = {}) => el("div", { class: "gallery-actions" },
     el("a", { class: "button primary", href: `${video.download_url}?download=1`, download: video.filename }, "Download"),
+    latest ? el("button", { type: "button", class: "button gallery-before-after", title: "Each clip as filmed, then this video",
+      onclick: (event) => beforeAfter(video, event.currentTarget) }, "Before / after") : null,
+    el("button", { type: "button", class: "button gallery-share", "aria-haspopup": "dialog",
+      onclick: share("final_video", video, `${video.project.name} v${video.version}`) }, "Share"),
     el("button", { type: "button", class: "button danger", onclick: (event) => remove(video, event.currentTarget) }, "Delete"));
 
   const olderRow = (video) => el("li", { class: "gallery-version", dataset: { videoId: String(video.id) } },
@@ -111,17 +173,19 @@ export async function mount(root, data, shell) {
     return details;
   };
 
-  const card = (video) => el("li", { class: "card gallery-item", dataset: { videoId: String(video.id), projectId: String(video.project.id) } },
-    el("div", { class: "gallery-frame", style: `aspect-ratio:${video.width} / ${video.height}` },
-      el("video", { src: video.download_url, poster: video.poster_url, controls: true, preload: "metadata", playsinline: true,
-        "aria-label": `${video.project.name} v${video.version}` })),
-    el("div", { class: "gallery-body" },
-      el("h2", { class: "gallery-title" }, el("a", { href: `/projects/${video.project.id}/overlay/` }, video.project.name)),
-      el("p", { class: "muted small" },
-        `v${video.version} · ${dateLabel(video.created_at)} · ${clock(video.duration)} · ${video.width}×${video.height} · ${bytes(video.size)}`),
-      ratingCounts(video.clips_by_rating),
-      actions(video),
-      older(video)));
+  const card = (video) => {
+    const shown = player(video.download_url, video.poster_url, `${video.project.name} v${video.version}`, video.width, video.height);
+    return el("li", { class: "card gallery-item", dataset: { videoId: String(video.id), projectId: String(video.project.id) } },
+      shown.frame,
+      el("div", { class: "gallery-body" },
+        el("h2", { class: "gallery-title" }, el("a", { href: `/projects/${video.project.id}/overlay/` }, video.project.name)),
+        el("p", { class: "muted small" },
+          `v${video.version} · ${dateLabel(video.created_at)} · ${clock(video.duration)} · ${video.width}×${video.height} · ${bytes(video.size)}`),
+        ratingCounts(video.clips_by_rating),
+        chapterList(video.chapters, shown.video),
+        actions(video, { latest: true }),
+        older(video)));
+  };
 
   const show = (page, append) => {
     grid.removeAttribute("aria-busy");
@@ -162,6 +226,79 @@ export async function mount(root, data, shell) {
     }
   };
 
+  // --- the reviews: game reviews and before / after videos, newest first -------------------
+  const reviewsGrid = root.querySelector("#reviews-grid");
+  const reviewsMore = root.querySelector("#reviews-more");
+  const reviewsSummary = root.querySelector("#reviews-summary");
+  let reviewsNext = null;
+  let reviewsLoading = 0;
+
+  const removeReview = async (review, button) => {
+    if (!confirmed(button, "Really delete?")) return;
+    try {
+      await api("DELETE", `/api/reviews/${review.id}`);
+      notificationCenter.say("success", "Video deleted", `${review.title} v${review.version}`);
+      await loadReviews();
+    } catch (error) {
+      notificationCenter.say("error", "Could not delete the video", error.message);
+    }
+  };
+
+  const reviewCard = (review) => {
+    const label = `${review.title} v${review.version}`;
+    const shown = player(review.download_url, review.poster_url, label, review.width, review.height);
+    const summary = review.summary || {};
+    const clips = Number.isFinite(summary.clips) ? `${summary.clips} clip${summary.clips === 1 ? "" : "s"} · ` : "";
+    const game = review.kind === "game_review" && review.game_id;
+    return el("li", { class: "card gallery-item gallery-review", dataset: { reviewId: String(review.id), kind: review.kind } },
+      shown.frame,
+      el("div", { class: "gallery-body" },
+        el("h3", { class: "gallery-title" }, game ? el("a", { href: `/games/${review.game_id}/` }, review.title) : review.title),
+        el("p", { class: "muted small" },
+          `v${review.version} · ${dateLabel(review.created_at)} · ${clips}${clock(review.duration)} · ${review.width}×${review.height} · ${bytes(review.size)}`),
+        review.kind === "game_review" ? ratingCounts(summary.by_rating) : null,
+        review.kind === "game_review" ? el("p", { class: "muted small gallery-review-filters" }, reviewFilters(summary.filters)) : null,
+        chapterList(review.chapters, shown.video),
+        el("div", { class: "gallery-actions" },
+          el("a", { class: "button primary", href: `${review.download_url}?download=1`, download: review.filename }, "Download"),
+          el("button", { type: "button", class: "button gallery-share", "aria-haspopup": "dialog", onclick: share("review_video", review, label) }, "Share"),
+          el("button", { type: "button", class: "button danger", onclick: (event) => removeReview(review, event.currentTarget) }, "Delete"))));
+  };
+
+  const showReviews = (page, append) => {
+    reviewsGrid.removeAttribute("aria-busy");
+    reviewsNext = page.next;
+    reviewsMore.hidden = !reviewsNext;
+    const cards = page.results.map(reviewCard);
+    if (append) reviewsGrid.append(...cards);
+    else reviewsGrid.replaceChildren(...(cards.length ? cards : [el("li", { class: "empty card" },
+      "No reviews yet: make a game review from a game's page (Game review), or a before / after from a final video above.")]));
+    const shown = reviewsGrid.querySelectorAll(".gallery-review").length;
+    reviewsSummary.textContent = page.count ? `${page.count} video${page.count === 1 ? "" : "s"}${shown < page.count ? `, ${shown} shown` : ""}` : "";
+  };
+
+  const loadReviews = async () => {
+    const wanted = new URLSearchParams({ limit: "12" });
+    if (params.get("game")) wanted.set("game", params.get("game")); // a game's link narrows these too
+    const ticket = ++reviewsLoading;
+    try {
+      const page = await api("GET", `/api/reviews?${wanted}`);
+      if (ticket === reviewsLoading) showReviews(page, false);
+    } catch (error) {
+      if (ticket !== reviewsLoading) return;
+      reviewsGrid.removeAttribute("aria-busy");
+      reviewsGrid.replaceChildren(el("li", { class: "empty card error", role: "alert" }, `Could not load the reviews: ${error.message}`));
+    }
+  };
+  reviewsMore.addEventListener("click", async () => {
+    if (!reviewsNext) return;
+    try {
+      showReviews(await api("GET", reviewsNext), true);
+    } catch (error) {
+      notificationCenter.say("error", "Could not load more reviews", error.message);
+    }
+  });
+
   filterBar(form, params);
   // On a phone the filters fold away (the videos come first) unless some are set.
   const panel = root.querySelector("#gallery-filter-panel");
@@ -188,13 +325,17 @@ export async function mount(root, data, shell) {
     }
   });
   const stop = notifications.subscribe("export_complete", (message) => {
-    if (message.data && message.data.export_type === "overlay") load({ fresh: true });
+    const type = message.data && message.data.export_type;
+    if (type === "overlay") load({ fresh: true });
+    if (type === "game_review" || type === "before_after") loadReviews();
   });
-  await load();
+  await Promise.all([load(), loadReviews()]);
   return () => {
     stop();
     clearTimeout(typing);
     loading += 1; // an answer still on its way is dropped
-    for (const video of grid.querySelectorAll("video")) video.pause();
+    reviewsLoading += 1;
+    for (const video of root.querySelectorAll("video")) video.pause();
+    for (const dialog of document.querySelectorAll("dialog.share-dialog")) dialog.remove();
   };
 }
