@@ -40,6 +40,14 @@ def page_of(*attachers) -> type[serializers.ListSerializer]:
     return Page
 
 
+class VideoChapterSerializer(serializers.Serializer):
+    """One chapter of a video (a reel's clip, a review's clip), as written into the file."""
+
+    title = serializers.CharField()
+    start = serializers.FloatField(help_text="seconds from the video's start")
+    end = serializers.FloatField(help_text="seconds; the next chapter's start, or the video's duration")
+
+
 class RenderedVideoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     version = serializers.IntegerField()
@@ -48,10 +56,7 @@ class RenderedVideoSerializer(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     fps = serializers.FloatField()
-    chapters = serializers.JSONField(
-        help_text='a reel\'s clips as chapters [{"title", "start", "end"}] in seconds, as in the file; '
-        "[] for one clip"
-    )
+    chapters = VideoChapterSerializer(many=True, help_text="a reel's clips, in order; empty for one clip")
     created_at = serializers.DateTimeField()
 
 
