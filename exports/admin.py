@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from exports import jobs, tracking_jobs
-from exports.models import ExportEvent, ExportJob, JobStatus, JobType, TrackingEvent, TrackingJob
+from exports import jobs, shares, tracking_jobs
+from exports.models import ExportEvent, ExportJob, JobStatus, JobType, ShareLink, TrackingEvent, TrackingJob
 from videoeditor.history import history_of
 
 log = logging.getLogger(__name__)
@@ -259,3 +259,36 @@ class TrackingJobAdmin(JobAdmin):
                 self.message_user(request, f"{job.pk}: {error.message}", messages.WARNING)
         if cancelled:
             self.message_user(request, f"{cancelled} tracking job(s) cancelled.", messages.SUCCESS)
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Public links, for triage: who shares what, how often it is watched, and a
+    Revoke that turns a link off at once. Links are made by their owners only, and
+    the key (half of the token) is never shown."""
+
+    list_display = ["id", "shared_video", "owner", "state", "views", "created_at", "expires_at"]
+    list_select_related = ["owner", "final_video__project", "review_video"]
+    search_fields = ["id", "owner__username", "owner__email"]
+    ordering = ["-created_at"]
+    actions = ["revoke_selected"]
+    fields = readonly_fields = [
+        "id", "owner", "final_video", "review_video", "created_at", "expires_at", "revoked_at", "views",
+        "last_viewed_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description="video")
+    def shared_video(self, link: ShareLink) -> str:
+        return f"{shares.title(link.video)} v{link.video.version}"
+
+    @admin.display(description="state")
+    def state(self, link: ShareLink) -> str:
+        return shares.ShareState(shares.state(link)).label
+
+    @admin.action(description="Revoke selected links", permissions=["change"])
+    def revoke_selected(self, request, queryset) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{revoked} link(s) revoked.", messages.SUCCESS)
