@@ -1,7 +1,8 @@
 """A new user's whole journey in a real browser, against the real web process and
 a real worker (`qcluster`): a game uploaded in parts, two clips annotated, a 9:16
 project framed and exported (progress over the socket), a highlight region and the
-overlay export, then the finished video playing in the gallery.
+overlay export, then the finished video playing in the gallery; then a game review
+made from the annotate page, shared by a link and watched without a login.
 
 Everything the user does goes through the pages; the ORM only checks the results."""
 
@@ -9,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 
+import av
 import pytest
 from playwright.sync_api import expect
 
 from exports.highlights import to_project
-from exports.models import ExportJob, Project
+from exports.models import ExportJob, Project, ReviewVideo, ShareLink
 from games.models import Clip, Game
+from games.objects import object_store
 from games.uploads import MIN_PART_SIZE
 from tests.browser.conftest import log_in, part_number, screenshots
 from tests.conftest import PASSWORD
@@ -98,6 +102,18 @@ def add_clip(page, game: Game, end: float, rating: int, tag: str) -> Clip:
         message=f"the clip ending at {end} s",
     )
     return Clip.objects.get(game=game, end_time=end)
+
+
+def decoded_seconds(location: str) -> tuple[float, float]:
+    """Seconds of picture (frames decoded / frame rate) and of sound in a stored video."""
+    with av.open(location) as container:
+        video = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(video))
+        rate = float(video.average_rate)
+    with av.open(location) as container:
+        samples = sum(frame.samples for frame in container.decode(audio=0))
+        sample_rate = container.streams.audio[0].rate
+    return frames / rate, samples / sample_rate
 
 
 def socket_messages(page) -> list[dict]:
@@ -284,5 +300,46 @@ def test_a_new_user_goes_from_upload_to_a_finished_video_in_the_gallery(page, al
         assert duration == pytest.approx(final.duration, abs=0.3)
         screenshots(page, "journey-gallery")
         expect(page.locator("#status-bar")).to_be_hidden()
+
+        # --- a game review of both clips, from the annotate page -----------------------------
+        page.goto(f"{url}/games/{game.pk}/")
+        mounted(page, "annotate")
+        page.click("#review-open")
+        expect(page.locator("#review-count")).to_have_text("2 clips, 6 s")
+        page.click("#review-make")
+        expect(page.locator("dialog.review-maker")).to_be_hidden()
+        review_job = ExportJob.objects.get(game=game, type="game_review")
+        page.click("#gallery-link")
+        mounted(page, "gallery")
+        card = page.locator(".gallery-review")
+        expect(card).to_have_count(1, timeout=STEP)  # listed when its export_complete arrives
+        review_job.refresh_from_db()
+        assert review_job.status == "complete", review_job.error
+        review = ReviewVideo.objects.get(owner=alice, kind="game_review")
+        expect(card.locator(".gallery-title")).to_have_text(f"Game review — {game.display_name}")
+        expect(card.locator(".gallery-chapter")).to_have_count(2)
+        # the file holds both clips back to back: 3 s + 3 s of picture and of sound
+        picture, sound = decoded_seconds(object_store().read_location(review.file_key))
+        assert picture == pytest.approx(6.0, abs=0.05)
+        assert sound == pytest.approx(6.0, abs=0.1)
+
+        # --- shared by a link, watched by someone who never logged in ------------------------
+        card.locator(".gallery-share").click()
+        page.click("#share-make")
+        expect(page.locator("#share-url")).to_have_value(re.compile(r"/s/[\w-]+$"))
+        link_url = page.locator("#share-url").input_value()
+        screenshots(page, "journey-share")
+        stranger = page.context.browser.new_context()
+        try:
+            public = stranger.new_page()
+            assert public.goto(link_url).status == 200
+            shown = public.wait_for_function(
+                "(() => { const v = document.getElementById('shared-player');"
+                " return v && v.readyState >= 1 && v.duration; })()"
+            ).json_value()
+            assert shown == pytest.approx(6.0, abs=0.2)
+        finally:
+            stranger.close()
+        assert ShareLink.objects.get(review_video=review).views == 1
 
     assert errors == [], errors
