@@ -85,25 +85,26 @@ class ExportJobAdmin(JobAdmin):
         "duration",
     ]
     list_filter = ["status", "type", "cluster", "created_at"]
-    search_fields = ["id", "project__name", "owner__username", "owner__email"]
+    search_fields = ["id", "project__name", "game__opponent_name", "owner__username", "owner__email"]
     list_select_related = ["owner", "project"]
     ordering = ["-created_at"]
     inlines = [ExportEventInline]
     actions = ["cancel_selected", "retry_selected", "mark_failed"]
     fieldsets = [
-        (None, {"fields": ["id", "status", "type", "owner", "project", "error"]}),
+        (None, {"fields": ["id", "status", "type", "owner", "project", "game", "source_video", "error"]}),
         ("Attempts", {"fields": ["attempts", "requeues", "worker_id", "cluster", "upscaler"]}),
         ("Times", {"fields": ["created_at", "queued_at", "started_at", "completed_at"]}),
-        ("Output", {"fields": ["working_video", "final_video", "output_file"]}),
+        ("Output", {"fields": ["working_video", "final_video", "review_video", "output_file"]}),
         ("Config snapshot", {"fields": ["config_json"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
 
     # --- list columns ---------------------------------------------------------------------
 
-    @admin.display(description="project", ordering="project__name")
+    @admin.display(description="project or game", ordering="project__name")
     def project_name(self, job: ExportJob) -> str:
-        return job.project.name
+        # A game review has no project: its title names the game.
+        return job.project.name if job.project_id else job.config.get("title", NOTHING)
 
     @admin.display(description="age", ordering="-created_at")
     def age(self, job: ExportJob) -> str:
@@ -132,7 +133,9 @@ class ExportJobAdmin(JobAdmin):
         video = job.output
         if video is None:
             return NOTHING
-        if job.type == JobType.OVERLAY:
+        if job.type in (JobType.GAME_REVIEW, JobType.BEFORE_AFTER):
+            url = reverse("review-file", kwargs={"review_id": video.pk})
+        elif job.type == JobType.OVERLAY:
             url = reverse("download-file", kwargs={"video_id": video.pk})
         else:  # the file endpoint serves the project's current framed video
             url = reverse("project-working-video-file", kwargs={"project_id": job.project_id})

@@ -260,19 +260,26 @@ def submit(owner, project: Project, job_type: str, raw_settings: Any = None) -> 
                 409, f"This project is already exporting ({running.get_type_display().lower()}, "
                 f"{running.status}); wait for it or cancel it.",
             )  # fmt: skip
-        try:
-            with transaction.atomic():
-                job = ExportJob.objects.create(
-                    owner=owner,
-                    project=project,
-                    type=job_type,
-                    config=config,
-                    cluster=route(job_type, config),
-                )
-        except IntegrityError:
-            raise ExportError(409, "This project is already exporting; wait for it or cancel it.") from None
-        JOBS.record(job.pk, P, f"submitted by {owner}")
-        enqueue(job)
+        job = create_and_queue(
+            owner, "This project is already exporting; wait for it or cancel it.",
+            project=project, type=job_type, config=config,
+        )  # fmt: skip
+    return job
+
+
+def create_and_queue(owner, busy: str, **fields: Any) -> ExportJob:
+    """The job row, its first step and a worker woken after commit; inside the caller's
+    transaction. The database's one-active-job rules are the backstop of the caller's
+    check: a submission that loses the race is a 409 saying `busy`."""
+    try:
+        with transaction.atomic():
+            job = ExportJob.objects.create(
+                owner=owner, cluster=route(fields["type"], fields["config"]), **fields
+            )
+    except IntegrityError:
+        raise ExportError(409, busy) from None
+    JOBS.record(job.pk, P, f"submitted by {owner}")
+    enqueue(job)
     return job
 
 
@@ -324,13 +331,21 @@ def fail(job: ExportJob, reason: str, *, by: str = "", actor: str = "", where: d
         transition, job, reason, by=by, actor=actor, where=where,
         tell=lambda said: notify(
             job.owner_id, NotificationType.EXPORT_FAILED, "Export failed",
-            f"{job.config.get('project_name', 'A project')}: {said}", data=job_data(job),
+            f"{job_title(job)}: {said}", data=job_data(job),
         ),
     )  # fmt: skip
 
 
 def job_data(job: ExportJob) -> dict[str, Any]:
-    return {"job_id": job.pk, "project_id": job.project_id, "export_type": job.type, "task_id": job.pk}
+    return {
+        "job_id": job.pk, "project_id": job.project_id, "game_id": job.game_id, "export_type": job.type,
+        "task_id": job.pk,
+    }  # fmt: skip
+
+
+def job_title(job: ExportJob) -> str:
+    """What messages call the job: a review's title, else its project's name (as submitted)."""
+    return job.config.get("title") or job.config.get("project_name") or "A project"
 
 
 # --- the sweeper ------------------------------------------------------------------------
@@ -353,7 +368,9 @@ def sweep(dry_run: bool = False) -> list[str]:
 
 
 def jobs_of(owner):
-    return ExportJob.objects.filter(owner=owner).select_related("project", "working_video", "final_video")
+    return ExportJob.objects.filter(owner=owner).select_related(
+        "project", "working_video", "final_video", "review_video"
+    )
 
 
 def active_of(owner):

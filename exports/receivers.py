@@ -3,12 +3,22 @@ signals; see games/signals.py)."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from exports.jobs import fail as fail_export
-from exports.models import ACTIVE_STATUSES, ExportJob, FinalVideo, Project, ProjectClip
+from exports.models import (
+    ACTIVE_STATUSES,
+    ExportJob,
+    FinalVideo,
+    Project,
+    ProjectClip,
+    ReviewSegment,
+    ReviewVideo,
+)
 from exports.projects import drop_five_star_project, five_star_project
+from exports.reviews import delete_object_after_commit
 from games import pictures
 from games.extraction import request_extraction
 from games.models import Clip, Game, PictureKind, PictureSubject
@@ -53,7 +63,8 @@ def no_export_renders_old_cuts(sender, game, first: bool, **kwargs) -> None:
     if first:
         return
     running = ExportJob.objects.filter(  # every type: the final video is rendered from the cuts too
-        status__in=ACTIVE_STATUSES, project__project_clips__clip__game=game
+        Q(project__project_clips__clip__game=game) | Q(game=game),  # a game review reads the video itself
+        status__in=ACTIVE_STATUSES,
     ).distinct()
     for job in running:
         fail_export(
@@ -63,6 +74,8 @@ def no_export_renders_old_cuts(sender, game, first: bool, **kwargs) -> None:
 
 @receiver(game_delete_blockers)
 def exports_reading_the_game(sender, game, **kwargs) -> str | None:
+    if ExportJob.objects.filter(status__in=ACTIVE_STATUSES, game=game).exists():
+        return "A game review of this game is being made; wait for it to finish or cancel it first."
     running = ExportJob.objects.filter(
         status__in=ACTIVE_STATUSES, project__project_clips__clip__game=game
     ).select_related("project")
@@ -120,3 +133,15 @@ def picture_the_final_video(sender, instance: FinalVideo, created: bool, **kwarg
 @receiver(post_delete, sender=FinalVideo)
 def forget_final_video_pictures(sender, instance: FinalVideo, **kwargs) -> None:
     pictures.forget_subject(PictureSubject.FINAL_VIDEO, instance.pk)
+
+
+@receiver(post_delete, sender=ReviewVideo)
+def review_video_deleted(sender, instance: ReviewVideo, **kwargs) -> None:
+    """Deleted alone (the API) or with its game or final video: its file goes after commit."""
+    delete_object_after_commit(instance.file_key)
+
+
+@receiver(post_delete, sender=ReviewSegment)
+def review_segment_deleted(sender, instance: ReviewSegment, **kwargs) -> None:
+    """A cached piece replaced by a newer one, or deleted with its clip or game."""
+    delete_object_after_commit(instance.file_key)

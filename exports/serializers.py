@@ -363,15 +363,24 @@ class ExportSubmitSerializer(serializers.Serializer):
 
 class ExportJobSerializer(serializers.ModelSerializer):
     job_id = serializers.CharField(source="id", read_only=True)
-    project_id = serializers.IntegerField(read_only=True)
-    project_name = serializers.CharField(source="project.name", read_only=True)
+    project_id = serializers.IntegerField(read_only=True, allow_null=True, help_text="null for a game review")
+    project_name = serializers.CharField(
+        source="project.name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="null for a game review",
+    )
+    game_id = serializers.IntegerField(read_only=True, allow_null=True, help_text="a game review's game")
+    title = serializers.SerializerMethodField(help_text='what the job makes, e.g. "Game review — Vs Rovers"')
     progress = serializers.SerializerMethodField(help_text="percent done, while processing")
     output = serializers.SerializerMethodField()
 
     class Meta:
         model = ExportJob
         fields = [
-            "job_id", "project_id", "project_name", "type", "status", "progress", "error", "attempts",
+            "job_id", "project_id", "project_name", "game_id", "title", "type", "status", "progress", "error",
+            "attempts",
             "cluster", "upscaler", "output", "created_at", "started_at", "completed_at",
         ]  # fmt: skip
         read_only_fields = fields
@@ -383,11 +392,28 @@ class ExportJobSerializer(serializers.ModelSerializer):
             return None
         return (self.context.get("progress") or {}).get(job.pk, 0.0)
 
+    def get_title(self, job: ExportJob) -> str:
+        if job.config.get("title"):
+            return job.config["title"]
+        made = "final video" if job.type == JobType.OVERLAY else "framed video"
+        return (
+            f"{job.config.get('project_name') or (job.project.name if job.project else 'A project')} — {made}"
+        )
+
+    @extend_schema_field(
+        {
+            "type": "object", "nullable": True,
+            "description": "the video it made: {kind: working_video | final_video | review_video, id, "
+            "version, size, duration, width, height, fps, created_at, url}",
+        }
+    )  # fmt: skip
     def get_output(self, job: ExportJob) -> dict | None:
         video = job.output
         if video is None:
             return None
-        if job.type == JobType.OVERLAY:
+        if job.type in (JobType.GAME_REVIEW, JobType.BEFORE_AFTER):
+            kind, url = "review_video", f"/api/reviews/{video.pk}/file"
+        elif job.type == JobType.OVERLAY:
             kind, url = "final_video", f"/api/downloads/{video.pk}/file"
         else:
             kind, url = "working_video", f"/api/projects/{job.project_id}/working-video/file"

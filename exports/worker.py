@@ -30,7 +30,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_q.exceptions import TimeoutException
 
-from exports import jobs, liveness
+from exports import jobs, liveness, reviews
 from exports.jobs import P, R
 from exports.models import ExportJob, JobStatus, JobType, Project
 from exports.projects import record_final_video, record_working_video
@@ -47,6 +47,7 @@ from videoeditor.stopping import StopSignal
 
 log = logging.getLogger(__name__)
 
+REVIEWS = (JobType.GAME_REVIEW, JobType.BEFORE_AFTER)  # rendered by exports/reviews.py
 FLAG_CHECK_SECONDS = 0.25  # the Redis cancel flag: cancel lands within a batch or two
 ROW_CHECK_SECONDS = 3.0  # the job row, in case the flag was lost (Redis restarted)
 
@@ -86,7 +87,7 @@ def run_export(job_id: str) -> str | None:
         return None
     notify(
         job.owner_id, NotificationType.EXPORT_STARTED, "Export started",
-        f"{job.config.get('project_name', job.project.name)}: {job.get_type_display().lower()}",
+        f"{jobs.job_title(job)}: {job.get_type_display().lower()}",
         data=jobs.job_data(job),
     )  # fmt: skip
     stop = StopSignal()
@@ -147,6 +148,8 @@ def render(
     working video (a proxy the overlay editor plays: resampled, never upscaled, no
     highlights), the overlay export the final video from the same clips and framing
     with the highlights and, when a crop is smaller than the output, the upscaler."""
+    if job.type in REVIEWS:
+        return reviews.render(job, folder, progress, checks), ""
     config = job.config
     final = job.type == JobType.OVERLAY
     device = default_device()
@@ -198,6 +201,8 @@ def fetch(key: str, target: Path) -> Path:
 def store(job: ExportJob, path: Path) -> str:
     kind = "final" if job.type == JobType.OVERLAY else "working"
     key = f"exports/{job.owner_id}/{job.project_id}/{job.pk}-a{job.attempts}-{kind}.mp4"
+    if job.type in REVIEWS:
+        key = f"reviews/{job.owner_id}/{job.pk}-a{job.attempts}.mp4"
     size = path.stat().st_size
     with open(path, "rb") as stream:
         object_store().save_stream(key, stream, size)
@@ -214,6 +219,9 @@ def delete_quietly(key: str) -> None:
 def finish(job: ExportJob, me: str, key: str, result: RenderResult, upscaler: str) -> None:
     """Record the output and complete the job in one transaction, only while the
     job is still this worker's attempt: a cancelled or taken-over job gets no output."""
+    if job.type in REVIEWS:
+        finish_review(job, me, key, result)
+        return
     video = {
         "file_key": key, "size": result.path.stat().st_size, "duration": result.duration,
         "width": result.width, "height": result.height, "fps": float(result.fps),
@@ -239,10 +247,33 @@ def finish(job: ExportJob, me: str, key: str, result: RenderResult, upscaler: st
         video_row = next(iter(output.values()))
         notify(
             job.owner_id, NotificationType.EXPORT_COMPLETE, "Export ready",
-            f"{job.config.get('project_name', project.name)}: "
+            f"{jobs.job_title(job)}: "
             f"{'final video' if job.type == JobType.OVERLAY else 'framed video'} v{video_row.version}",
             data={**jobs.job_data(job), "video_id": video_row.pk, "version": video_row.version},
             actions=[{"label": "Open", "action": "open_url", "payload": {"url": f"/projects/{project.pk}/"}}],
+        )  # fmt: skip
+    send_progress(job.owner_id, job.pk, 100, "Done", title="Exporting", data=jobs.job_data(job))
+
+
+def finish_review(job: ExportJob, me: str, key: str, result: reviews.ReviewResult) -> None:
+    """finish() of a game review or before/after: the ReviewVideo, the job's end and
+    the owner's notification in one transaction, only while the job is this worker's."""
+    mine = {"attempts": job.attempts, "worker_id": me}
+    with transaction.atomic():
+        if not ExportJob.objects.select_for_update().filter(pk=job.pk, status=R, **mine).exists():
+            raise Lost()
+        review = reviews.record_review_video(job, key, result)
+        if not jobs.transition(
+            job.pk, JobStatus.COMPLETE, source=[R], where=mine, actor=me,
+            reason=f"rendered {result.width}x{result.height}, {result.duration:.2f} s on {result.device}",
+            completed_at=timezone.now(), review_video=review,
+        ):  # fmt: skip
+            raise Lost()
+        ready = "Game review ready" if job.type == JobType.GAME_REVIEW else "Before / after ready"
+        notify(
+            job.owner_id, NotificationType.EXPORT_COMPLETE, ready, f"{review.title} v{review.version}",
+            data={**jobs.job_data(job), "review_id": review.pk, "version": review.version},
+            actions=[{"label": "Open", "action": "open_url", "payload": {"url": "/gallery/"}}],
         )  # fmt: skip
     send_progress(job.owner_id, job.pk, 100, "Done", title="Exporting", data=jobs.job_data(job))
 
@@ -283,7 +314,7 @@ class Progress:
             self.heart.progress = percent
             send_progress(
                 self.job.owner_id, self.job.pk, percent,
-                self.job.config.get("project_name", ""), title="Exporting", data=jobs.job_data(self.job),
+                jobs.job_title(self.job), title="Exporting", data=jobs.job_data(self.job),
             )  # fmt: skip
 
         return report
