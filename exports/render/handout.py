@@ -23,7 +23,7 @@ from PIL import Image
 from exports.render.captions import label_overlay
 from exports.render.chapters import Chapter, ffmetadata
 from exports.render.pipeline import Cancelled, RenderResult
-from exports.render.video_io import source_info
+from exports.render.video_io import source_info, video_seconds
 
 SEGMENT_FPS = 30
 SAMPLE_RATE = 48000
@@ -278,5 +278,5 @@ def before_after_pieces(clips: list[tuple[str, float, float]], final: str, size)
     width, height = size
     before = label_overlay(width, height, "Before")
     pieces = [Piece(source, float(start), float(duration), before) for source, start, duration in clips]
-    after = source_info(final).duration
+    after = video_seconds(final)  # the pictures' length: a longer sound track adds nothing to show
     return [*pieces, Piece(final, 0.0, after, label_overlay(width, height, "After"))]
