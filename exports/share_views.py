@@ -134,7 +134,8 @@ def shared_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":  # a HEAD (a link preview's probe) is not a view
         shares.count_view(link)
     chapters = [
-        {"title": c["title"], "start": c["start"], "at": _clock(c["start"])}
+        # floored, as a player's clock shows the second a chapter starts in
+        {"title": c["title"], "start": c["start"], "at": _clock(math.floor(c["start"]))}
         for c in video.chapters or []
         if isinstance(c, dict) and {"title", "start"} <= set(c)
     ]
