@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from exports import share_views, shares
@@ -507,3 +509,23 @@ def test_staff_see_links_and_revoke_them_in_the_admin(admin_client, videos):
     link.refresh_from_db()
     assert link.revoked_at is not None
     assert shares.state(link) == "revoked"
+
+
+def test_the_list_costs_the_same_queries_for_two_links_or_ten(
+    alice_api, videos, django_assert_max_num_queries
+):
+    # given: two links, one of them expired
+    expired = link_to(videos["final"], expires_in_days=1)
+    ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    link_to(videos["review"])
+    with CaptureQueriesContext(connection) as two:
+        listed = alice_api.get("/api/shares").json()["results"]
+    assert [item["state"] for item in listed] == ["active", "expired"]
+
+    # when: eight more, to both kinds of video
+    for n in range(8):
+        link_to(videos["final"] if n % 2 else videos["review"])
+
+    # then
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        assert len(alice_api.get("/api/shares").json()["results"]) == 10
