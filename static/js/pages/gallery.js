@@ -329,7 +329,14 @@ export async function mount(root, data, shell) {
     if (type === "overlay") load({ fresh: true });
     if (type === "game_review" || type === "before_after") loadReviews();
   });
+  // To the reviews without touching the address (a #hash would be a navigation here).
+  const toReviews = () => root.querySelector("#reviews").scrollIntoView({ block: "start" });
+  root.querySelector("#reviews-jump").addEventListener("click", (event) => {
+    event.preventDefault();
+    toReviews();
+  });
   await Promise.all([load(), loadReviews()]);
+  if (window.location.hash === "#reviews") toReviews(); // a link to the gallery's reviews
   return () => {
     stop();
     clearTimeout(typing);
