@@ -319,6 +319,7 @@ def test_the_gallery_lists_reviews_plays_chapters_deletes_and_starts_a_before_af
             gallery["newer"].pk, gallery["ba"].pk, gallery["older"].pk,
         ]  # fmt: skip
         expect(page.locator("#reviews-summary")).to_have_text("3 videos")
+        shot(page, "gallery-top")
         page.click("#reviews-jump")  # on a phone the reviews are far below the final videos
         page.wait_for_function(
             "document.getElementById('reviews').getBoundingClientRect().top < innerHeight / 2"
