@@ -322,6 +322,7 @@ def test_the_page_is_kept_from_search_engines_caches_and_referers(client, videos
         assert response["X-Robots-Tag"] == "noindex"
         assert response["Referrer-Policy"] == "no-referrer"
         assert response["Cache-Control"] == "private, no-store"
+        assert not response.cookies  # nothing to remember a viewer by
     assert '<meta name="robots" content="noindex">' in client.get(f"/s/{token(link)}").content.decode()
     assert client.post(f"/s/{token(link)}").status_code == 405
 
