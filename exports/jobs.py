@@ -68,6 +68,12 @@ transition = JOBS.transition
 ERROR_MAX = 500  # ExportJob.error's length
 QUALITIES = ("fast", "quality")
 USER_SETTINGS = ("quality", "audio")
+# What POST /api/exports makes from a project; reviews have their own endpoints (exports/review_api.py).
+PROJECT_EXPORTS = (JobType.FRAMING, JobType.MULTI_CLIP, JobType.OVERLAY)
+ELSEWHERE = (
+    "Game reviews are made with POST /api/games/{id}/reviews and before/after videos with "
+    "POST /api/downloads/{id}/before-after."
+)
 
 
 class ExportError(UserFacingError):
@@ -235,8 +241,10 @@ def overlay_config(project: Project) -> dict:
 
 def submit(owner, project: Project, job_type: str, raw_settings: Any = None) -> ExportJob:
     """Validate, snapshot and queue an export; the work happens in a worker."""
-    if job_type not in JobType.values:
-        raise ExportError(400, f"The export type is one of {', '.join(JobType.values)}.")
+    if job_type in (JobType.GAME_REVIEW, JobType.BEFORE_AFTER):
+        raise ExportError(400, ELSEWHERE)
+    if job_type not in PROJECT_EXPORTS:
+        raise ExportError(400, f"The export type is one of {', '.join(PROJECT_EXPORTS)}.")
     chosen = clean_settings(raw_settings)
     if job_type != JobType.OVERLAY:
         # Before the transaction below, whose refusal would roll the claims back: a clip

@@ -35,7 +35,7 @@ def owned_reviews(request: Request):
 class GameReviews(APIView):
     @extend_schema(
         request=ReviewSubmitSerializer,
-        responses={202: ExportJobSerializer, **errors(400, 404, 409)},
+        responses={202: ExportJobSerializer, **errors(409)},
         tags=["exports"],
     )
     def post(self, request: Request, game_id: int) -> Response:
@@ -49,7 +49,7 @@ class GameReviews(APIView):
 class BeforeAfter(APIView):
     @extend_schema(
         request=ExportSettingsSerializer,
-        responses={202: ExportJobSerializer, **errors(400, 404, 409)},
+        responses={202: ExportJobSerializer, **errors(409)},
         tags=["exports"],
     )
     def post(self, request: Request, video_id: int) -> Response:

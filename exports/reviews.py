@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ def clean_tags(raw: Any) -> list[str]:
     if not isinstance(raw, list) or not all(isinstance(tag, str) for tag in raw):
         raise ExportError(400, 'tags is a list of tag names, such as ["Goal", "Assist"].')
     if len(raw) > 2 * len(TAGS):
-        raise ExportError(400, f"tags names at most {len(TAGS)} tags; there are only {len(TAGS)}.")
+        raise ExportError(400, f"tags lists at most {2 * len(TAGS)} names; there are {len(TAGS)} tags.")
     found = {name: tag_named(name) for name in raw}
     if unknown := [name for name, tag in found.items() if tag is None]:
         shown = ", ".join(f'"{printable(name)}"' for name in unknown[:5])
@@ -342,7 +342,6 @@ def render_review(job: ExportJob, folder: Path, progress, checks) -> ReviewResul
         + [CACHED_WEIGHT * sum(c["end"] - c["start"] for c in clips)]
     )
     timings = {"encode": 0.0, "store": 0.0, "fetch": 0.0, "join": 0.0}
-    source = None
     pieces, durations = [], []
     for index, (clip, digest, hit) in enumerate(zip(clips, digests, cached, strict=True)):
         checks.now()
@@ -354,7 +353,8 @@ def render_review(job: ExportJob, folder: Path, progress, checks) -> ReviewResul
             progress.of(index)(1, 1)
             timings["fetch"] += time.perf_counter() - began
         else:
-            source = source or store.read_location(config["video_key"])
+            # A fresh location for each piece: a presigned URL lasts minutes, a review may last longer.
+            source = store.read_location(config["video_key"])
             caption = caption_overlay(
                 size[0], size[1], title=clip["title"], notes=clip["notes"], border=clip["border"]
             )
@@ -397,16 +397,17 @@ def render_before_after(job: ExportJob, folder: Path, progress, checks) -> Revie
     config, store = job.config, object_store()
     size = tuple(config["output_size"])
     final = fetch(config["final_key"], folder / "final.mp4")
+    # The clips' sources are their keys until each is encoded (a presigned URL lasts minutes).
     pieces = handout.before_after_pieces(
-        [(store.read_location(c["video_key"]), c["start"], c["duration"]) for c in config["clips"]],
-        str(final),
-        size,
+        [(c["video_key"], c["start"], c["duration"]) for c in config["clips"]], str(final), size
     )
     progress.phases([piece.duration for piece in pieces])
     paths, durations = [], []
     for index, piece in enumerate(pieces):
         checks.now()
         path = folder / f"piece-{index}.mp4"
+        if index < len(config["clips"]):
+            piece = replace(piece, source=store.read_location(piece.source))
         durations.append(
             handout.encode_piece(
                 piece,

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from exports import exported_framing, gallery
 from exports.highlights import to_project
+from exports.jobs import ELSEWHERE, PROJECT_EXPORTS
 from exports.models import (
     AspectRatio,
     EffectType,
@@ -353,9 +354,18 @@ class GalleryFilterSerializer(serializers.Serializer):
         return attrs
 
 
+EXPORT_TYPES = f"The export type is one of {', '.join(PROJECT_EXPORTS)}."
+
+
 class ExportSubmitSerializer(serializers.Serializer):
     project_id = IdField()
-    type = serializers.ChoiceField(choices=JobType.choices)
+    type = serializers.ChoiceField(
+        choices=[(value, label) for value, label in JobType.choices if value in PROJECT_EXPORTS],
+        # DRF formats the message: the braces of the endpoints' paths are doubled.
+        error_messages={
+            "invalid_choice": (EXPORT_TYPES + " " + ELSEWHERE).replace("{", "{{").replace("}", "}}")
+        },
+    )
     config = serializers.JSONField(
         required=False, help_text='export settings: {"quality": "fast" | "quality", "audio": true | false}'
     )

@@ -446,3 +446,17 @@ def test_the_segment_key_changes_with_what_is_shown_and_only_that():
     assert reviews.segment_key(clip, video_key="w", size=SIZE, quality="fast", audio=True) != base
     assert reviews.segment_key(clip, video_key="v", size=SIZE, quality="quality", audio=True) != base
     assert reviews.segment_key(clip, video_key="v", size=SIZE, quality="fast", audio=False) != base
+
+
+def test_the_project_export_endpoint_points_reviews_to_their_own(alice_api, project):
+    response = alice_api.post(
+        "/api/exports", {"project_id": project["id"], "type": "game_review"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["type"] == [
+        "The export type is one of framing, multi_clip, overlay. Game reviews are made with "
+        "POST /api/games/{id}/reviews and before/after videos with POST /api/downloads/{id}/before-after."
+    ]
+    with pytest.raises(jobs.ExportError, match="Game reviews are made with"):
+        jobs.submit(None, None, "before_after")  # refused before anything is read
+    assert not ExportJob.objects.exists()
