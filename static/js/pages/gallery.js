@@ -250,7 +250,7 @@ export async function mount(root, data, shell) {
     const summary = review.summary || {};
     const clips = Number.isFinite(summary.clips) ? `${summary.clips} clip${summary.clips === 1 ? "" : "s"} · ` : "";
     const game = review.kind === "game_review" && review.game_id;
-    return el("li", { class: "card gallery-item gallery-review", dataset: { reviewId: String(review.id), kind: review.kind } },
+    return el("li", { class: "card review-item gallery-review", dataset: { reviewId: String(review.id), kind: review.kind } },
       shown.frame,
       el("div", { class: "gallery-body" },
         el("h3", { class: "gallery-title" }, game ? el("a", { href: `/games/${review.game_id}/` }, review.title) : review.title),
