@@ -21,7 +21,7 @@ export function matchingClips(clips, { minRating = 1, tags = [] } = {}) {
   const wanted = new Set(tags);
   return clips
     .filter((clip) => clip.rating >= minRating && (!wanted.size || clip.tags.some((tag) => wanted.has(tag))))
-    .sort((a, b) => a.start_time - b.start_time);
+    .sort((a, b) => a.start_time - b.start_time || a.id - b.id); // as the server orders them
 }
 
 /** "12 clips, 3 min 20 s" (their lengths added); "No clips match" for none. */
