@@ -85,11 +85,10 @@ def run_export(job_id: str) -> str | None:
     if job is None:
         log.info("Export %s was not pending; another worker has it or it ended", job_id)
         return None
-    notify(
-        job.owner_id, NotificationType.EXPORT_STARTED, "Export started",
-        f"{jobs.job_title(job)}: {job.get_type_display().lower()}",
-        data=jobs.job_data(job),
-    )  # fmt: skip
+    started = jobs.job_title(job)  # a review's title says what it is
+    if job.type not in REVIEWS:
+        started += f": {job.get_type_display().lower()}"
+    notify(job.owner_id, NotificationType.EXPORT_STARTED, "Export started", started, data=jobs.job_data(job))
     stop = StopSignal()
     for left in Path(tempfile.gettempdir()).glob(f"{job.pk}-*"):  # an attempt killed on this host
         shutil.rmtree(left, ignore_errors=True)

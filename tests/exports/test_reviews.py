@@ -4,6 +4,8 @@ audio), the filters, the segment cache across re-renders, cancel and the sweeper
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -177,6 +179,7 @@ def test_a_game_review_shows_every_clip_in_game_order_with_its_caption_chapters_
     assert sound is not None
     assert np.sqrt(np.mean(sound.astype(float) ** 2)) > 0.05  # the tone, not silence
 
+    assert Notification.objects.get(owner=alice, type="export_started").message == review.title
     done = Notification.objects.get(owner=alice, type="export_complete")
     assert done.title == "Game review ready"
     assert done.data["review_id"] == review.pk
@@ -377,6 +380,37 @@ def test_a_cancel_mid_render_stops_it_and_keeps_the_pieces_already_made(alice_ap
     kept = list(ReviewSegment.objects.order_by("clip__start_time"))
     assert [segment.clip.start_time for segment in kept] in ([1.0], [1.0, 4.0])
     assert all(object_store().size(segment.file_key) for segment in kept)
+
+
+def test_sigterm_mid_review_gives_the_job_back_without_counting_the_attempt(
+    alice_api, game, monkeypatch, django_capture_on_commit_callbacks
+):
+    requeued = []
+    monkeypatch.setattr(jobs, "async_task", lambda *args, **kwargs: requeued.append(args))
+    monkeypatch.setattr(worker.StopSignal, "deliver", lambda self: None)
+    job_id = make_review(alice_api, game).json()["job_id"]
+    original = worker.Progress.of
+
+    def signalled(self, phase):
+        report = original(self, phase)
+
+        def after(done, total):
+            report(done, total)
+            if phase == 1:
+                os.kill(os.getpid(), signal.SIGTERM)  # the handler only sets a flag while rendering
+
+        return after
+
+    monkeypatch.setattr(worker.Progress, "of", signalled)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert worker.run_export(job_id) is None
+
+    job = ExportJob.objects.get(pk=job_id)
+    assert job.status == "pending"
+    assert job.attempts == 0
+    assert job.review_video is None
+    assert requeued[-1] == ("exports.tasks.run_export", job_id)
+    assert ReviewSegment.objects.filter(clip__start_time=1.0).exists()  # kept for the next attempt
 
 
 def test_the_sweeper_requeues_a_review_whose_worker_vanished(alice, game, monkeypatch):
