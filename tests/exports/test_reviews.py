@@ -494,3 +494,12 @@ def test_the_project_export_endpoint_points_reviews_to_their_own(alice_api, proj
     with pytest.raises(jobs.ExportError, match="Game reviews are made with"):
         jobs.submit(None, None, "before_after")  # refused before anything is read
     assert not ExportJob.objects.exists()
+
+
+def test_the_admin_lists_a_review_job_by_its_title_and_links_its_video(admin_client, alice_api, game):
+    job = rendered(alice_api, game)
+    listed = admin_client.get("/admin/exports/exportjob/?q=rovers").content.decode()
+    assert job.pk in listed
+    assert "Game review — Vs Rovers Oct 4" in listed
+    page = admin_client.get(f"/admin/exports/exportjob/{job.pk}/change/").content.decode()
+    assert f"/api/reviews/{job.review_video_id}/file" in page
