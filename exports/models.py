@@ -347,7 +347,9 @@ class ReviewVideo(models.Model):
     (before_after). Listed in the gallery beside final videos; numbered versions per
     game (reviews) or per final video (before/after)."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_videos")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_videos"
+    )
     kind = models.CharField(max_length=16, choices=ReviewKind.choices)
     game = models.ForeignKey(
         "games.Game", null=True, blank=True, on_delete=models.CASCADE, related_name="review_videos"

@@ -6,142 +6,269 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exports', '0006_highlights_on_clips'),
-        ('games', '0007_picture'),
+        ("exports", "0006_highlights_on_clips"),
+        ("games", "0007_picture"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ShareLink',
+            name="ShareLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('views', models.PositiveIntegerField(default=0)),
-                ('last_viewed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("views", models.PositiveIntegerField(default=0)),
+                ("last_viewed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='exportjob',
-            name='game',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='export_jobs', to='games.game'),
+            model_name="exportjob",
+            name="game",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="export_jobs",
+                to="games.game",
+            ),
         ),
         migrations.AddField(
-            model_name='exportjob',
-            name='source_video',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='before_after_jobs', to='exports.finalvideo'),
+            model_name="exportjob",
+            name="source_video",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="before_after_jobs",
+                to="exports.finalvideo",
+            ),
         ),
         migrations.AddField(
-            model_name='finalvideo',
-            name='chapters',
+            model_name="finalvideo",
+            name="chapters",
             field=models.JSONField(default=list),
         ),
         migrations.AddField(
-            model_name='workingvideo',
-            name='chapters',
+            model_name="workingvideo",
+            name="chapters",
             field=models.JSONField(default=list),
         ),
         migrations.AlterField(
-            model_name='exportjob',
-            name='project',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='export_jobs', to='exports.project'),
+            model_name="exportjob",
+            name="project",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="export_jobs",
+                to="exports.project",
+            ),
         ),
         migrations.AlterField(
-            model_name='exportjob',
-            name='type',
-            field=models.CharField(choices=[('framing', 'Framing'), ('multi_clip', 'Multi-clip reel'), ('overlay', 'Overlay'), ('game_review', 'Game review'), ('before_after', 'Before / after')], max_length=16),
+            model_name="exportjob",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("framing", "Framing"),
+                    ("multi_clip", "Multi-clip reel"),
+                    ("overlay", "Overlay"),
+                    ("game_review", "Game review"),
+                    ("before_after", "Before / after"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='ReviewSegment',
+            name="ReviewSegment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('file_key', models.CharField(max_length=500)),
-                ('size', models.BigIntegerField()),
-                ('duration', models.FloatField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('used_at', models.DateTimeField(auto_now=True)),
-                ('clip', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_segments', to='games.clip')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("file_key", models.CharField(max_length=500)),
+                ("size", models.BigIntegerField()),
+                ("duration", models.FloatField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("used_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clip",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_segments",
+                        to="games.clip",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReviewVideo',
+            name="ReviewVideo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('game_review', 'Game review'), ('before_after', 'Before / after')], max_length=16)),
-                ('title', models.CharField(max_length=300)),
-                ('version', models.PositiveIntegerField()),
-                ('file_key', models.CharField(max_length=500)),
-                ('size', models.BigIntegerField()),
-                ('duration', models.FloatField()),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('fps', models.FloatField()),
-                ('summary', models.JSONField(default=dict)),
-                ('chapters', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('game', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='review_videos', to='games.game')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_videos', to=settings.AUTH_USER_MODEL)),
-                ('source_video', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='before_afters', to='exports.finalvideo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("game_review", "Game review"), ("before_after", "Before / after")],
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("version", models.PositiveIntegerField()),
+                ("file_key", models.CharField(max_length=500)),
+                ("size", models.BigIntegerField()),
+                ("duration", models.FloatField()),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("fps", models.FloatField()),
+                ("summary", models.JSONField(default=dict)),
+                ("chapters", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "game",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_videos",
+                        to="games.game",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_videos",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source_video",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="before_afters",
+                        to="exports.finalvideo",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='exportjob',
-            name='review_video',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='export_jobs', to='exports.reviewvideo'),
+            model_name="exportjob",
+            name="review_video",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="export_jobs",
+                to="exports.reviewvideo",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['pending', 'processing'])), fields=('game', 'type'), name='one_active_review_per_game'),
+            model_name="exportjob",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["pending", "processing"])),
+                fields=("game", "type"),
+                name="one_active_review_per_game",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exportjob',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('game__isnull', False), ('type', 'game_review')), models.Q(models.Q(('type', 'game_review'), _negated=True), ('project__isnull', False)), _connector='OR'), name='export_renders_a_project_or_a_game'),
+            model_name="exportjob",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("game__isnull", False), ("type", "game_review")),
+                    models.Q(models.Q(("type", "game_review"), _negated=True), ("project__isnull", False)),
+                    _connector="OR",
+                ),
+                name="export_renders_a_project_or_a_game",
+            ),
         ),
         migrations.AddField(
-            model_name='sharelink',
-            name='final_video',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='share_links', to='exports.finalvideo'),
+            model_name="sharelink",
+            name="final_video",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="share_links",
+                to="exports.finalvideo",
+            ),
         ),
         migrations.AddField(
-            model_name='sharelink',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='share_links', to=settings.AUTH_USER_MODEL),
+            model_name="sharelink",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="share_links",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='sharelink',
-            name='review_video',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='share_links', to='exports.reviewvideo'),
+            model_name="sharelink",
+            name="review_video",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="share_links",
+                to="exports.reviewvideo",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewvideo',
-            index=models.Index(fields=['owner', '-created_at'], name='exports_rev_owner_i_94a6f6_idx'),
+            model_name="reviewvideo",
+            index=models.Index(fields=["owner", "-created_at"], name="exports_rev_owner_i_94a6f6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewvideo',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'game_review')), fields=('game', 'version'), name='review_version_per_game'),
+            model_name="reviewvideo",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "game_review")),
+                fields=("game", "version"),
+                name="review_version_per_game",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewvideo',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'before_after')), fields=('source_video', 'version'), name='before_after_version_per_video'),
+            model_name="reviewvideo",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "before_after")),
+                fields=("source_video", "version"),
+                name="before_after_version_per_video",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sharelink',
-            index=models.Index(fields=['owner', '-created_at'], name='exports_sha_owner_i_48aa30_idx'),
+            model_name="sharelink",
+            index=models.Index(fields=["owner", "-created_at"], name="exports_sha_owner_i_48aa30_idx"),
         ),
         migrations.AddConstraint(
-            model_name='sharelink',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('final_video__isnull', False), ('review_video__isnull', True)), models.Q(('final_video__isnull', True), ('review_video__isnull', False)), _connector='OR'), name='share_link_one_video'),
+            model_name="sharelink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("final_video__isnull", False), ("review_video__isnull", True)),
+                    models.Q(("final_video__isnull", True), ("review_video__isnull", False)),
+                    _connector="OR",
+                ),
+                name="share_link_one_video",
+            ),
         ),
     ]
