@@ -100,7 +100,7 @@ def attach(videos: list[FinalVideo]) -> None:
     )  # fmt: skip
     for project, rating, n in counted:
         by_rating[project][str(rating)] = n
-    posters = _posters({video.file_key for video in videos})
+    posters = posters_of({video.file_key for video in videos})
     for video in videos:
         video.versions = versions.get(video.project_id, 1)
         video.clips_by_rating = by_rating[video.project_id]
@@ -124,13 +124,13 @@ def attach_project_posters(projects: list[Project]) -> None:
         ]
         for project in projects
     }
-    posters = _posters({key for keys in candidates.values() for key in keys})
+    posters = posters_of({key for keys in candidates.values() for key in keys})
     for project in projects:
         found = next((posters[key] for key in candidates[project.pk] if key in posters), None)
         project.poster_url = picture_url(found)
 
 
-def _posters(keys: set[str]) -> dict[str, Picture]:
+def posters_of(keys: set[str]) -> dict[str, Picture]:
     keys = keys - {""}
     if not keys:
         return {}

@@ -110,10 +110,9 @@ class Overlay(models.Model):
         return f"Overlay of {self.project}"
 
 
-class RenderedVideo(models.Model):
-    """What an export made: numbered versions per project."""
+class VideoFile(models.Model):
+    """A video an export stored, as its file was measured after rendering."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="%(class)ss")
     version = models.PositiveIntegerField()
     file_key = models.CharField(max_length=500)
     size = models.BigIntegerField()
@@ -121,13 +120,23 @@ class RenderedVideo(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     fps = models.FloatField()
-    # A reel's clips as chapters [{"title", "start", "end"}] in seconds, as written into the file.
+    # Its parts (a reel's clips, a review's clips) as chapters [{"title", "start", "end"}]
+    # in seconds, as written into the file.
     chapters = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         abstract = True
         ordering = ["-created_at"]
+
+
+class RenderedVideo(VideoFile):
+    """What an export of a project made: numbered versions per project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="%(class)ss")
+
+    class Meta(VideoFile.Meta):
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.project} v{self.version}"
@@ -341,7 +350,7 @@ class ReviewKind(models.TextChoices):
     BEFORE_AFTER = "before_after", "Before / after"
 
 
-class ReviewVideo(models.Model):
+class ReviewVideo(VideoFile):
     """A video made to hand out rather than edited: a game's clips with captions
     (game_review), or a final video's clips as they were filmed, then the final video
     (before_after). Listed in the gallery beside final videos; numbered versions per
@@ -358,22 +367,11 @@ class ReviewVideo(models.Model):
         FinalVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="before_afters"
     )
     title = models.CharField(max_length=300)
-    version = models.PositiveIntegerField()
-    file_key = models.CharField(max_length=500)
-    size = models.BigIntegerField()
-    duration = models.FloatField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    fps = models.FloatField()
     # What it showed when it was rendered: {"clips": n, "by_rating": {"5": n, ...},
     # "filters": {...}} (game reviews), {"clips": n} (before/after).
     summary = models.JSONField(default=dict)
-    # [{"title", "start", "end"}] in seconds, as written into the file.
-    chapters = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(VideoFile.Meta):
         indexes = [models.Index(fields=["owner", "-created_at"])]
         constraints = [
             models.UniqueConstraint(

@@ -119,20 +119,25 @@ def project_deleted(sender, instance: Project, **kwargs) -> None:
     send_change(instance.owner_id, "project", instance.pk, "deleted")
 
 
+GALLERY_SUBJECTS = {FinalVideo: PictureSubject.FINAL_VIDEO, ReviewVideo: PictureSubject.REVIEW_VIDEO}
+
+
 @receiver(post_save, sender=FinalVideo)
-def picture_the_final_video(sender, instance: FinalVideo, created: bool, **kwargs) -> None:
-    """The gallery shows a poster of each version (made by a worker after commit)."""
+@receiver(post_save, sender=ReviewVideo)
+def picture_the_gallery_video(sender, instance: FinalVideo | ReviewVideo, created: bool, **kwargs) -> None:
+    """The gallery shows a poster of each final and review video (made by a worker after commit)."""
     if created:
+        owner_id = instance.owner_id if sender is ReviewVideo else instance.project.owner_id
         source = pictures.Source(
-            PictureSubject.FINAL_VIDEO, instance.pk, instance.project.owner_id, instance.file_key,
-            instance.duration,
-        )  # fmt: skip
+            GALLERY_SUBJECTS[sender], instance.pk, owner_id, instance.file_key, instance.duration
+        )
         pictures.request_pictures(source, kinds=[PictureKind.POSTER])
 
 
 @receiver(post_delete, sender=FinalVideo)
-def forget_final_video_pictures(sender, instance: FinalVideo, **kwargs) -> None:
-    pictures.forget_subject(PictureSubject.FINAL_VIDEO, instance.pk)
+@receiver(post_delete, sender=ReviewVideo)
+def forget_gallery_video_pictures(sender, instance: FinalVideo | ReviewVideo, **kwargs) -> None:
+    pictures.forget_subject(GALLERY_SUBJECTS[sender], instance.pk)
 
 
 @receiver(post_delete, sender=ReviewVideo)

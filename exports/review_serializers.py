@@ -7,7 +7,7 @@ from rest_framework import serializers
 from exports import gallery
 from exports.jobs import QUALITIES
 from exports.models import ReviewKind, ReviewVideo
-from games.models import Picture, PictureKind
+from exports.serializers import VideoChapterSerializer
 from games.pictures import picture_url
 from games.tags import TAGS
 
@@ -35,8 +35,7 @@ class ReviewSubmitSerializer(ExportSettingsSerializer):
 
 def attach_posters(videos: list[ReviewVideo]) -> None:
     """Each video's poster_url (null until a poster of its file is made), one query a page."""
-    keys = {video.file_key for video in videos}
-    found = {p.source_key: p for p in Picture.objects.filter(source_key__in=keys, kind=PictureKind.POSTER)}
+    found = gallery.posters_of({video.file_key for video in videos})
     for video in videos:
         video.poster_url = picture_url(found.get(video.file_key))
 
@@ -46,12 +45,6 @@ class ReviewPage(serializers.ListSerializer):
         items = list(data.all() if hasattr(data, "all") else data)
         attach_posters(items)
         return super().to_representation(items)
-
-
-class ChapterSerializer(serializers.Serializer):
-    title = serializers.CharField()
-    start = serializers.FloatField(help_text="seconds")
-    end = serializers.FloatField(help_text="seconds")
 
 
 class ReviewVideoSerializer(serializers.ModelSerializer):
@@ -65,7 +58,7 @@ class ReviewVideoSerializer(serializers.ModelSerializer):
         help_text='game review: {"clips": n, "by_rating": {"5": n, ..., "1": n}, "filters": {"min_rating", '
         '"tags"}} as it was rendered; before/after: {"clips": n}',
     )
-    chapters = ChapterSerializer(many=True, read_only=True)
+    chapters = VideoChapterSerializer(many=True, read_only=True)
     poster_url = serializers.SerializerMethodField(help_text="a frame of the video; null until made")
     download_url = serializers.SerializerMethodField()
     filename = serializers.SerializerMethodField(help_text="the name a download is saved under")

@@ -228,6 +228,7 @@ class PictureSubject(models.TextChoices):
     GAME = "game", "Game video"
     CLIP = "clip", "Cut clip"
     FINAL_VIDEO = "final_video", "Final video"
+    REVIEW_VIDEO = "review_video", "Review video"
 
 
 class Picture(models.Model):

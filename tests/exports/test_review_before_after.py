@@ -3,6 +3,8 @@ them, "Before"), then the final video ("After"), decoded and measured."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import av
 import numpy as np
 import pytest
@@ -32,8 +34,9 @@ def frames_of(key: str) -> tuple[list[np.ndarray], float, list[dict], bool]:
 
 
 @pytest.fixture
-def final_video(alice, alice_api, media_dir, small_exports) -> FinalVideo:
-    """A two-clip reel exported to the end, its game video stored (clips at 10 s and 16.5 s)."""
+def final_video(alice, alice_api, media_dir, small_exports) -> Iterator[FinalVideo]:
+    """A two-clip reel exported to the end, its game video stored (clips at 10 s and 16.5 s;
+    removed afterwards: ready_project's game key is the same in every test)."""
     project = ready_project(alice, media_dir, [1.5, 1.0])
     game = project.project_clips.first().clip.game
     store_file(make_video(media_dir, seconds=20, size="320x180"), game.video_key)
@@ -46,7 +49,8 @@ def final_video(alice, alice_api, media_dir, small_exports) -> FinalVideo:
         worker.run_export(response.json()["job_id"])
         project.refresh_from_db()
     assert project.final_video is not None
-    return project.final_video
+    yield project.final_video
+    object_store().delete(game.video_key)
 
 
 def test_a_before_after_shows_the_trimmed_clips_then_the_final_video(alice, alice_api, final_video):

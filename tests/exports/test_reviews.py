@@ -20,6 +20,7 @@ from exports import jobs, reviews, worker
 from exports.models import ExportJob, ReviewSegment, ReviewVideo
 from exports.render import handout
 from exports.render.captions import caption_overlay
+from games import pictures
 from games.models import Clip, Game
 from games.objects import object_store
 from games.tags import RATING_COLOURS
@@ -503,3 +504,36 @@ def test_the_admin_lists_a_review_job_by_its_title_and_links_its_video(admin_cli
     assert "Game review — Vs Rovers Oct 4" in listed
     page = admin_client.get(f"/admin/exports/exportjob/{job.pk}/change/").content.decode()
     assert f"/api/reviews/{job.review_video_id}/file" in page
+
+
+def test_a_review_gets_a_poster_in_the_gallery_and_loses_it_with_the_review(
+    alice_api, game, django_capture_on_commit_callbacks
+):
+    # given a review rendered, and the poster the worker's task makes of it
+    review = rendered(alice_api, game).review_video
+    assert alice_api.get(f"/api/reviews/{review.pk}").json()["poster_url"] is None
+    source = pictures.Source("review_video", review.pk, review.owner_id, review.file_key, review.duration)
+    (poster,) = pictures.make_pictures(source, ["poster"])
+
+    # then the list and the item show it, a frame of the review at its own size
+    url = f"/api/pictures/{poster.pk}"
+    assert alice_api.get("/api/reviews").json()["results"][0]["poster_url"] == url
+    assert alice_api.get(f"/api/reviews/{review.pk}").json()["poster_url"] == url
+    assert (poster.width, poster.height) == (480, 270)
+
+    # and deleting the review deletes the poster's file
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alice_api.delete(f"/api/reviews/{review.pk}").status_code == 204
+    assert object_store().size(poster.key) is None
+
+
+def test_making_a_review_video_asks_a_worker_for_its_poster(alice, game, monkeypatch):
+    asked = []
+    monkeypatch.setattr(pictures, "request_pictures", lambda source, kinds: asked.append((source, kinds)))
+    review = ReviewVideo.objects.create(
+        owner=alice, kind="game_review", game=game, title="Game review — Vs Rovers", version=1,
+        file_key="reviews/x.mp4", size=1, duration=4.0, width=640, height=360, fps=30.0,
+    )  # fmt: skip
+    assert [(s.subject_type, s.subject_id, s.key, list(k)) for s, k in asked] == [
+        ("review_video", review.pk, "reviews/x.mp4", ["poster"])
+    ]

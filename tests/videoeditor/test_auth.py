@@ -12,8 +12,9 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-# The only paths an anonymous visitor may use.
-PUBLIC = {"login/", "logout/", "api/health", "api/auth/token"}
+# The only paths an anonymous visitor may use. Share links (s/<token>...) are public by
+# design: the token is the key (tests/exports/test_shares.py checks what it opens).
+PUBLIC = {"login/", "logout/", "api/health", "api/auth/token", "s/x", "s/x/video", "s/x/download"}
 SAMPLE_VALUES = {"int": "1", "id": "1", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x/y"}
 
 
@@ -34,6 +35,8 @@ def concrete_paths(patterns=None, prefix: str = "") -> list[str]:
 
 def test_the_route_walk_sees_the_api():
     paths = concrete_paths()
+
+    assert {"s/x", "s/x/video", "s/x/download"} <= set(paths)  # the share links' routes, public
 
     assert "api/me" in paths
     assert "api/schema/" in paths

@@ -32,7 +32,8 @@ from schemathesis.core.errors import SerializationNotPossible
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from exports import jobs, projects
+from exports import jobs, projects, shares
+from exports.models import ReviewKind, ReviewVideo
 from games import uploads
 from games.models import Clip, Game
 from notifications.service import notify
@@ -77,6 +78,11 @@ def user_with_data(user) -> dict[str, object]:
     projects.record_working_video(project, file_key=stored(f"users/{user.pk}/framed.mp4"), **VIDEO)
     final = projects.record_final_video(project, file_key=stored(f"users/{user.pk}/final.mp4"), **VIDEO)
     job = jobs.submit(user, project, "multi_clip")
+    review = ReviewVideo.objects.create(
+        owner=user, kind=ReviewKind.GAME_REVIEW, game=game, title="Game review — Vs Rovers", version=1,
+        file_key=stored(f"users/{user.pk}/review.mp4"), **VIDEO,
+    )  # fmt: skip
+    link = shares.create_link(user, review, expires_in_days=7)
     uploading = Game.objects.create(owner=user, opponent_name="Wanderers")
     session = uploads.start_multipart(uploading, "match.mp4", "video/mp4", 12_000_000)
     notification = notify(user, "info", "Welcome", "Fuzzing starts.")
@@ -91,6 +97,8 @@ def user_with_data(user) -> dict[str, object]:
         "upload_id": str(session.pk),
         "upload_game_id": uploading.pk,
         "number": 1,
+        "review_id": review.pk,
+        "share_id": link.pk,
     }
 
 
