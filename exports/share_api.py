@@ -16,7 +16,7 @@ from exports import shares
 from exports.models import FinalVideo, ReviewVideo
 from exports.share_serializers import ShareCreateSerializer, ShareLinkSerializer
 from videoeditor.errors import UserFacingError
-from videoeditor.fields import id_from_query
+from videoeditor.fields import id_from_query, refuse_unknown_fields
 from videoeditor.schema import errors
 
 
@@ -25,11 +25,7 @@ def requested_video(request: Request) -> tuple[FinalVideo | ReviewVideo, int | N
     body that names no video, two, or fields we do not know, a 404 for a video that
     is not theirs."""
     body = request.data
-    fields = list(ShareCreateSerializer().fields)
-    if isinstance(body, dict) and (unknown := sorted(set(body) - set(fields))):
-        raise UserFacingError(
-            400, f"Unknown field(s): {', '.join(map(str, unknown))}. The fields are {', '.join(fields)}."
-        )
+    refuse_unknown_fields(body, ShareCreateSerializer)
     serializer = ShareCreateSerializer(data=body)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data

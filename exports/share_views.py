@@ -14,12 +14,8 @@ answers 404 like a token never made: nothing is kept to tell the two apart.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import time
-from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path
@@ -32,6 +28,7 @@ from games.objects import object_store
 from games.streaming import ranged_file_response
 from videoeditor.errors import UserFacingError
 from videoeditor.login_throttle import client_address
+from videoeditor.windows import Window
 
 # A signed S3 address outlives the check that minted it: kept short, so a revoked
 # link stops playing within minutes even for someone who kept the address.
@@ -42,40 +39,11 @@ BAD_TOKEN_WINDOW = 600
 NOT_FOUND = "There is no video at this address. Check that the link was copied whole."
 
 
-@dataclass(frozen=True)
-class _Window:
-    """A count that starts at its first hit and is forgotten when its window ends."""
-
-    scope: str
-    address: str
-    limit: int
-    seconds: int
-
-    @property
-    def key(self) -> str:
-        digest = hashlib.sha256(self.address.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-        return f"share-{self.scope}:{digest}"
-
-    def hit(self) -> int:
-        # The first hit opens the window; both keys expire with it.
-        if cache.add(f"{self.key}:started", time.time(), timeout=self.seconds):
-            cache.set(self.key, 0, timeout=self.seconds)
-        try:
-            return cache.incr(self.key)
-        except ValueError:  # the window closed between the two calls: a new one opens
-            cache.set(self.key, 1, timeout=self.seconds)
-            return 1
-
-    def retry_after(self) -> int:
-        started = cache.get(f"{self.key}:started") or time.time()
-        return max(1, math.ceil(started + self.seconds - time.time()))
-
-
-def _windows(request: HttpRequest) -> tuple[_Window, _Window]:
+def _windows(request: HttpRequest) -> tuple[Window, Window]:
     address = client_address(request)
     return (
-        _Window("requests", address, REQUESTS_PER_MINUTE, 60),
-        _Window("bad-tokens", address, BAD_TOKENS_PER_WINDOW, BAD_TOKEN_WINDOW),
+        Window("share-requests", address, REQUESTS_PER_MINUTE, 60),
+        Window("share-bad-tokens", address, BAD_TOKENS_PER_WINDOW, BAD_TOKEN_WINDOW),
     )
 
 
@@ -105,8 +73,7 @@ def _too_many(request: HttpRequest, wait: int) -> HttpResponse:
 def _open(request: HttpRequest, token: str) -> ShareLink | HttpResponse:
     """The active link a token opens, or the page that says why not."""
     requests, bad_tokens = _windows(request)
-    failures = cache.get(bad_tokens.key) or 0
-    if failures >= bad_tokens.limit:
+    if bad_tokens.count() >= bad_tokens.limit:
         return _too_many(request, bad_tokens.retry_after())
     if requests.hit() > requests.limit:
         return _too_many(request, requests.retry_after())

@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -22,6 +23,7 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.urls import reverse
 
 COPY_CHUNK = 4 * 1024 * 1024
+DELETE_BATCH = 1000  # the most keys S3's DeleteObjects takes at once
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class ObjectStore(Protocol):
     def list_parts(self, session) -> list[Part]: ...
     def complete_multipart(self, session, parts: list[Part]) -> None: ...
     def abort_multipart(self, session) -> None: ...
+    def objects_under(self, prefix: str, page: int = 1000) -> Iterator[tuple[str, int]]: ...
+    def anything_under(self, prefix: str) -> bool: ...
+    def remove_under(self, prefix: str) -> Removed: ...
 
 
 def copy_limited(source: IO[bytes], target: IO[bytes], limit: int) -> tuple[int, str]:
@@ -62,6 +67,20 @@ def copy_limited(source: IO[bytes], target: IO[bytes], limit: int) -> tuple[int,
         digest.update(chunk)
         target.write(chunk)
     return written, digest.hexdigest()
+
+
+@dataclass
+class Removed:
+    """What a sweep of a prefix removed."""
+
+    objects: int = 0
+    bytes: int = 0
+    uploads: int = 0  # unfinished multipart uploads aborted
+
+    def add(self, other: Removed) -> None:
+        self.objects += other.objects
+        self.bytes += other.bytes
+        self.uploads += other.uploads
 
 
 class LocalObjects:
@@ -151,6 +170,35 @@ class LocalObjects:
 
     def abort_multipart(self, session) -> None:
         shutil.rmtree(self._parts_dir(session), ignore_errors=True)
+
+    def objects_under(self, prefix: str, page: int = 1000) -> Iterator[tuple[str, int]]:
+        """(key, size) of every file under the prefix (a folder here)."""
+        root = Path(self.storage.location)
+        for folder, _, names in os.walk(root / prefix):
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    yield path.relative_to(root).as_posix(), path.stat().st_size
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+
+    def anything_under(self, prefix: str) -> bool:
+        return next(self.objects_under(prefix), None) is not None
+
+    def remove_under(self, prefix: str) -> Removed:
+        removed = Removed()
+        for key, size in list(self.objects_under(prefix)):
+            try:
+                os.unlink(self.storage.path(key))
+            except FileNotFoundError:
+                continue
+            removed.objects += 1
+            removed.bytes += size
+        # The folders (now empty, unless a late writer is at work: the next sweep gets it).
+        folder = Path(self.storage.location) / prefix
+        if folder.is_dir() and not any(path.is_file() for path in folder.rglob("*")):
+            shutil.rmtree(folder, ignore_errors=True)
+        return removed
 
 
 class S3Objects:
@@ -254,6 +302,65 @@ class S3Objects:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "NoSuchUpload":
                 raise
+
+    def objects_under(self, prefix: str, page: int = 1000) -> Iterator[tuple[str, int]]:
+        """(key, size) of every object whose key starts with the prefix."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": page}
+        )
+        for answer in pages:
+            for item in answer.get("Contents", []):
+                yield item["Key"], item["Size"]
+
+    def _uploads_under(self, prefix: str, page: int = 1000) -> Iterator[tuple[str, str]]:
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": page}
+        )
+        for answer in pages:
+            for upload in answer.get("Uploads", []):
+                yield upload["Key"], upload["UploadId"]
+
+    def anything_under(self, prefix: str) -> bool:
+        """Cheap: at most one object and one upload looked at."""
+        return (
+            next(self.objects_under(prefix, page=1), None) is not None
+            or next(self._uploads_under(prefix, page=1), None) is not None
+        )
+
+    def remove_under(self, prefix: str) -> Removed:
+        """Every object under the prefix deleted (in batches of DELETE_BATCH) and its
+        unfinished multipart uploads aborted."""
+        from botocore.exceptions import ClientError
+
+        removed = Removed()
+        batch: list[tuple[str, int]] = []
+
+        def flush() -> None:
+            answer = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key, _ in batch], "Quiet": True}
+            )
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise RuntimeError(f"S3 did not delete {first.get('Key')}: {first.get('Message')}")
+            removed.objects += len(batch)
+            removed.bytes += sum(size for _, size in batch)
+            batch.clear()
+
+        # Listed first, deleted after: deleting while paginating could skip keys.
+        for item in list(self.objects_under(prefix)):
+            batch.append(item)
+            if len(batch) == DELETE_BATCH:
+                flush()
+        if batch:
+            flush()
+        for key, upload_id in list(self._uploads_under(prefix)):
+            try:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+                removed.uploads += 1
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "NoSuchUpload":  # finished meanwhile
+                    raise
+        return removed
 
 
 class _CountingReader:

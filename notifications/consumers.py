@@ -175,3 +175,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if self.closing or (seq is not None and seq <= self.replayed_up_to):
             return
         await self.send_json(message)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """The user signed out everywhere (accounts.sessions.end_all): this socket's
+        session is gone, so it closes as a signed-out one would."""
+        if not self.closing:
+            await self.shut(CLOSE_UNAUTHENTICATED)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth import get_user_model
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -11,7 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.deletion import refuse_if_under_way, request_deletion
+from accounts.deletion_views import confirm_password
 from videoeditor.health import health_report
+from videoeditor.schema import errors
 from videoeditor.vocabulary import vocabulary
 
 _part = inline_serializer(
@@ -58,11 +63,38 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class MeView(APIView):
-    """The logged-in user."""
+    """The logged-in user; DELETE deletes the account (in the background)."""
 
     @extend_schema(responses=UserSerializer, tags=["auth"])
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        request=inline_serializer("AccountDeletionRequest", {"password": serializers.CharField()}),
+        responses={
+            202: inline_serializer(
+                "AccountDeletionStarted",
+                {
+                    "deletion": serializers.IntegerField(),
+                    "status": serializers.ChoiceField(choices=["pending"]),
+                },
+            ),
+            **errors(400, 409, 429),
+        },
+        tags=["auth"],
+        description=(
+            "Delete the account and everything stored for it, confirmed with the password (the body: "
+            '{"password": "..."}): every session and the API token end at once, the rest runs in the '
+            "background and an email says when it is done. 409 while a deletion of the account is "
+            "under way; 429 after too many wrong passwords (they count as failed sign-ins)."
+        ),
+    )
+    def delete(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, Mapping) else {}
+        refuse_if_under_way(request.user)
+        confirm_password(request, request.user, data.get("password"))
+        deletion = request_deletion(request.user, requested_by=request.user)
+        return Response({"deletion": deletion.pk, "status": deletion.status}, status=202)
 
 
 def _choices(name: str, **extra: serializers.Field) -> serializers.Serializer:

@@ -70,6 +70,26 @@ class EnvReader:
             raise ImproperlyConfigured(f"{name}={raw!r} names no database (the part after the last /).")
         return config
 
+    def email_url(self, name: str, default: str) -> dict[str, Any]:
+        """EMAIL_BACKEND and its EMAIL_* settings from one URL (smtp://, smtp+tls://,
+        smtp+ssl://, consolemail://, filemail:///path, memorymail://, dummymail://)."""
+        raw = os.environ.get(name) or default
+        scheme = raw.split("://", 1)[0] if "://" in raw else ""
+        if scheme not in environ.Env.EMAIL_SCHEMES:
+            known = ", ".join(f"{s}://" for s in sorted(environ.Env.EMAIL_SCHEMES))
+            raise ImproperlyConfigured(
+                f"{name}={raw!r} is not an email URL we understand; use one of {known}."
+            )
+        try:
+            config = environ.Env.email_url_config(raw)
+        except (ValueError, KeyError) as exc:
+            raise ImproperlyConfigured(f"{name}={raw!r} could not be parsed: {exc}.") from None
+        return {
+            key: value
+            for key, value in config.items()
+            if key.startswith("EMAIL_") and value not in (None, "")
+        }
+
 
 def load_or_create_secret_key(path: Path) -> str:
     """A per-installation key kept under var/, so a local install never runs with a

@@ -62,3 +62,13 @@ class TextField(serializers.CharField):
             except TextRefused as refused:
                 raise serializers.ValidationError(refused.message) from None
         return super().run_validation(data)
+
+
+def refuse_unknown_fields(body: object, serializer_class: type[serializers.Serializer]) -> None:
+    """A 400 naming the keys of a JSON object body that the serializer has no field for
+    (DRF ignores them silently: a typo would be a request that did something else)."""
+    fields = list(serializer_class().fields)
+    if isinstance(body, dict) and (unknown := sorted(set(body) - set(fields), key=str)):
+        raise UserFacingError(
+            400, f"Unknown field(s): {', '.join(map(str, unknown))}. The fields are {', '.join(fields)}."
+        )

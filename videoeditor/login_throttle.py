@@ -8,8 +8,13 @@ list is read, extended and written back, so guesses sent in parallel overwrite e
 other's entries and count as one. Only failures count, so a person who signs in
 correctly is never slowed down by their own successes, and failures on other
 accounts from other addresses never block them. Every failed `authenticate()` is
-counted (the signal below), whichever form or endpoint made it; the sign-in page and
-the token endpoint refuse attempts over the limit.
+counted (the signal below), whichever form or endpoint made it; the sign-in page
+(/accounts/login/, accounts.views.LoginView), the admin's and the token endpoint
+refuse attempts over the limit.
+
+An account is one identity whichever name is typed: a failure by email counts
+against the email typed and against the username of the account that owns it, so
+switching between the two does not double the guesses.
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ import hashlib
 import ipaddress
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
@@ -67,14 +71,31 @@ def client_address(request: HttpRequest) -> str:
     return str(address)
 
 
-def _counters(address: str | None, username: str) -> list[_Counter]:
+# Longer than any username or email address: not worth a query.
+_MAX_IDENTITY_CHARS = 254
+
+
+def account_identities(*typed: object) -> set[str]:
+    """The names failures are counted against for what was typed: each value itself,
+    casefolded, and the username of an account whose email address it is."""
+    from allauth.account.utils import filter_users_by_email
+
+    names = {value.casefold() for value in typed if isinstance(value, str) and value}
+    for value in typed:
+        if isinstance(value, str) and "@" in value and len(value) <= _MAX_IDENTITY_CHARS:
+            names.update(user.get_username().casefold() for user in filter_users_by_email(value))
+    return names
+
+
+def _counters(address: str | None, identities: Iterable[str]) -> list[_Counter]:
     counters = [
         _Counter(
             "account",
-            username.casefold(),
+            identity,
             settings.LOGIN_FAILURES_PER_ACCOUNT,
             "Too many failed sign-ins for this account.",
         )
+        for identity in sorted(identities)
     ]
     if address:
         counters.append(
@@ -94,9 +115,10 @@ class Refusal:
     sentence: str
 
 
-def refusal(address: str | None, username: str) -> Refusal | None:
-    """Why a sign-in attempt is refused now, or None when it may go ahead."""
-    counters = _counters(address, username)
+def refusal(address: str | None, login: str) -> Refusal | None:
+    """Why a sign-in attempt with `login` (a username or an email address) is refused
+    now, or None when it may go ahead."""
+    counters = _counters(address, account_identities(login))
     stored = cache.get_many([k for c in counters for k in (c.key, c.started_key)])
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     worst = None
@@ -115,9 +137,9 @@ def refusal(address: str | None, username: str) -> Refusal | None:
     return Refusal(wait, f"{reason} Try again in {when}.")
 
 
-def record_failure(address: str | None, username: str) -> None:
+def record_failure(address: str | None, identities: Iterable[str]) -> None:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for counter in _counters(address, username):
+    for counter in _counters(address, identities):
         # The first failure opens the window; both keys expire with it.
         if cache.add(counter.started_key, time.time(), timeout=window):
             cache.set(counter.key, 0, timeout=window)
@@ -127,19 +149,21 @@ def record_failure(address: str | None, username: str) -> None:
             cache.set(counter.key, 1, timeout=window)
 
 
-def forget_account_failures(username: str) -> None:
-    """A correct password clears the account's count (never the address's: one valid
-    account must not buy an address more guesses at others)."""
-    counter = _counters(None, username)[0]
-    cache.delete_many([counter.key, counter.started_key])
+def forget_account_failures(*logins: str) -> None:
+    """A correct password clears the account's counts, by every name it goes by (never
+    the address's: one valid account must not buy an address more guesses at others)."""
+    counters = _counters(None, account_identities(*logins))
+    cache.delete_many([key for counter in counters for key in (counter.key, counter.started_key)])
 
 
 @receiver(user_login_failed, dispatch_uid="login_throttle.count_failure")
 def _count_failure(sender, credentials: dict, request=None, **kwargs) -> None:
-    username = credentials.get("username")
-    if not isinstance(username, str) or not username:
+    # allauth passes the typed value as `email` (and as `username` too) when it looks
+    # like an address; Django's own forms pass `username`.
+    identities = account_identities(credentials.get("username"), credentials.get("email"))
+    if not identities:
         return
-    record_failure(client_address(request) if request is not None else None, username)
+    record_failure(client_address(request) if request is not None else None, identities)
 
 
 def _posted_username(data) -> str:
@@ -177,26 +201,6 @@ class ObtainAuthTokenView(ObtainAuthToken):
         response = super().post(request, *args, **kwargs)
         forget_account_failures(_posted_username(request.data))
         return response
-
-
-class LoginView(auth_views.LoginView):
-    """/login/, with failed attempts throttled: over the limit the page shows the
-    sentence, with 429 and Retry-After, and the password is not checked."""
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        refused = refusal(client_address(request), _posted_username(request.POST))
-        if refused is None:
-            return super().post(request, *args, **kwargs)
-        # An unbound form: a bound one would check the password when the page reads its errors.
-        form = self.get_form_class()(request, initial={"username": _posted_username(request.POST)})
-        context = self.get_context_data(form=form, refusal=refused.sentence)
-        response = self.render_to_response(context, status=429)
-        response["Retry-After"] = str(refused.retry_after)
-        return response
-
-    def form_valid(self, form) -> HttpResponse:
-        forget_account_failures(form.get_user().get_username())
-        return super().form_valid(form)
 
 
 def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:

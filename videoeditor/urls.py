@@ -1,9 +1,10 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import videoeditor.converters  # noqa: F401  (registers <id:...>)
+from accounts import views as account_views
 from exports import share_views
 from exports import views as export_views
 from games import views as game_views
@@ -19,8 +20,10 @@ urlpatterns = [
     path("projects/<id:project_id>/overlay/", export_views.project_overlay, name="project-overlay-page"),
     path("gallery/", export_views.gallery, name="gallery"),
     path("s/", include(share_views.urlpatterns)),
-    path("login/", login_throttle.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The old sign-in address redirects to allauth's (accounts.views.LoginView).
+    path("login/", account_views.login_redirect, name="login"),
+    path("logout/", allauth_views.logout, name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("admin/login/", login_throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/health", api.HealthView.as_view(), name="api-health"),
@@ -30,6 +33,7 @@ urlpatterns = [
     path("api/", include("games.urls")),
     path("api/", include("exports.urls")),
     path("api/", include("notifications.urls")),
+    path("api/", include("accounts.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -4,7 +4,8 @@
 // unusual (another origin, a download, a modifier key, /admin or /api, an error
 // page, a redirect to the login) falls back to a normal page load.
 
-const HARD_PREFIXES = ["/admin", "/api", "/media", "/static", "/login", "/logout"];
+// Account pages load whole: sign-in and sign-out change who the shell is for.
+const HARD_PREFIXES = ["/admin", "/api", "/media", "/static", "/login", "/logout", "/accounts"];
 
 export class Navigator {
   constructor({ onLeave, onArrive }) {

@@ -37,6 +37,21 @@ def browser(monkeypatch_module):
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def _shared_web_processes(django_db_setup):
+    """Browser tests share their plain web processes (tests/servers.py). After the test
+    database is made, so they stop before it is dropped."""
+    from tests.servers import sharing_web_processes
+
+    with sharing_web_processes():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _share_web_processes(_shared_web_processes):
+    pass
+
+
 @pytest.fixture(scope="module")
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
@@ -72,8 +87,8 @@ def page(browser):
 
 
 def log_in(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_login", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/")

@@ -103,16 +103,18 @@ def test_too_many_failed_sign_ins_show_a_sentence_on_the_login_page(browser, ali
     with web_process() as url:
         # given: as many wrong passwords for alice as an account allows (5 by default)
         for _ in range(5):
-            page.goto(f"{url}/login/")
-            page.fill("#id_username", "alice")
+            page.goto(f"{url}/accounts/login/")
+            page.fill("#id_login", "alice")
             page.fill("#id_password", "not her password")
             page.click("button[type=submit]")
-            expect(page.locator(".error")).to_contain_text("didn't match")
+            expect(page.locator(".error")).to_contain_text("are not correct")
 
         # when: the right password comes next
-        page.fill("#id_username", "alice")
+        page.fill("#id_login", "alice")
         page.fill("#id_password", PASSWORD)
-        with page.expect_response(lambda r: r.url.endswith("/login/") and r.request.method == "POST") as sent:
+        with page.expect_response(
+            lambda r: r.url.endswith("/accounts/login/") and r.request.method == "POST"
+        ) as sent:
             page.click("button[type=submit]")
 
         # then: refused with a sentence saying when to try again, and still on the login page
@@ -120,6 +122,6 @@ def test_too_many_failed_sign_ins_show_a_sentence_on_the_login_page(browser, ali
         assert int(sent.value.headers["retry-after"]) > 0
         expect(page.locator("[role=alert]")).to_contain_text("Too many failed sign-ins for this account.")
         expect(page.locator("[role=alert]")).to_contain_text("Try again in 5 minutes.")
-        assert page.url == f"{url}/login/"
+        assert page.url == f"{url}/accounts/login/"
         screenshots(page, "login-throttled")
     context.close()

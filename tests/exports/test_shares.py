@@ -122,7 +122,7 @@ def test_a_link_opens_its_video_without_signing_in_and_shows_nothing_else_of_the
     assert "controls" in html
     assert f'href="/s/{token(link)}/download"' in html
     for private in ("Hidden plans", "Wanderers", "alice", "alice@example.com", "/gallery/", "/login/",
-                    "/api/", "app.js", "Chapters"):  # fmt: skip
+                    "/accounts/", "/api/", "app.js", "Chapters"):  # fmt: skip
         assert private not in html, private
     status, _, played = fetch(client, f"/s/{token(link)}/video")
     assert (status, played) == (200, media["landscape"].read_bytes())

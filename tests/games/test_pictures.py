@@ -344,7 +344,7 @@ def test_the_filmstrip_fixture_is_current():
 def test_every_page_has_a_favicon_an_svg_with_a_png_fallback(client):
     from django.test import Client
 
-    page = client.get("/login/").content.decode()
+    page = client.get("/accounts/login/").content.decode()
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
     assert 'rel="icon" href="/static/img/favicon.png" type="image/png"' in page
     svg = Client().get("/static/img/favicon.svg")

@@ -15,6 +15,15 @@ pytestmark = pytest.mark.django_db
 # The only paths an anonymous visitor may use. Share links (s/<token>...) are public by
 # design: the token is the key (tests/exports/test_shares.py checks what it opens).
 PUBLIC = {"login/", "logout/", "api/health", "api/auth/token", "s/x", "s/x/video", "s/x/download"}
+# Signing in, signing up, the password reset by email and the invitation link are for
+# visitors who are not signed in yet; /accounts/deleted/ is what a deleted account sees.
+PUBLIC |= {
+    f"accounts/{path}"
+    for path in (
+        "login/", "login/code/confirm/", "logout/", "signup/", "invite/x/", "deleted/", "inactive/",
+        "confirm-email/", "password/reset/", "password/reset/done/", "password/reset/key/done/",
+    )
+}  # fmt: skip
 SAMPLE_VALUES = {"int": "1", "id": "1", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x/y"}
 
 
@@ -58,7 +67,7 @@ def test_pages_send_anonymous_visitors_to_the_login_page(client, path):
     response = client.get(f"/{path}")
 
     assert response.status_code == 302
-    assert response["Location"].startswith("/login/?next=")
+    assert response["Location"].startswith("/accounts/login/?next=")
 
 
 def test_the_admin_sends_anonymous_visitors_to_its_login(client):
@@ -68,10 +77,18 @@ def test_the_admin_sends_anonymous_visitors_to_its_login(client):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_a_user_logs_in_and_out_with_the_login_page(client, alice):
-    assert client.get("/login/").status_code == 200
+def test_the_old_login_address_keeps_the_query(client):
+    response = client.get("/login/?next=/gallery/")
 
-    response = client.post("/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/gallery/"
+
+
+@pytest.mark.parametrize("login", ["alice", "alice@example.com", "ALICE@example.com"])
+def test_a_user_logs_in_and_out_with_the_login_page(client, alice, login):
+    assert client.get("/accounts/login/").status_code == 200
+
+    response = client.post("/accounts/login/", {"login": login, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.get("/").status_code == 200
@@ -81,10 +98,10 @@ def test_a_user_logs_in_and_out_with_the_login_page(client, alice):
 
 
 def test_a_wrong_password_is_told_plainly(client, alice):
-    response = client.post("/login/", {"username": "alice", "password": "wrong"})
+    response = client.post("/accounts/login/", {"login": "alice", "password": "wrong"})
 
     assert response.status_code == 200
-    assert "didn't match" in response.content.decode()
+    assert "The username and/or password you specified are not correct." in response.content.decode()
 
 
 def test_api_clients_use_a_token(api, alice):

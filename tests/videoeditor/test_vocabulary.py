@@ -111,7 +111,7 @@ def test_every_page_renders_the_vocabulary_script(client, alice, signed_in):
     if signed_in:
         client.force_login(alice)
 
-    page = client.get("/" if signed_in else "/login/").content.decode()
+    page = client.get("/" if signed_in else "/accounts/login/").content.decode()
 
     found = re.search(r'<script id="vocabulary" type="application/json">(.*?)</script>', page, re.S)
     assert found
