@@ -16,5 +16,8 @@ def run_tracking(job_id: str) -> float | None:
 
 
 def sweep_stale_exports() -> list[str]:
-    """Scheduled every minute (see migration 0003): export jobs, then tracking jobs."""
-    return jobs.sweep() + tracking_jobs.sweep()
+    """Scheduled every minute (see migration 0003): export jobs, then tracking jobs, then
+    account deletions (stuck ones queued again; deleted accounts' storage swept once more)."""
+    from accounts import deletion  # accounts builds on exports, so imported when run
+
+    return jobs.sweep() + tracking_jobs.sweep() + deletion.sweep()

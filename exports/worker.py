@@ -62,12 +62,19 @@ def cluster_name() -> str:
     return Conf.CLUSTER_NAME or jobs.default_cluster()
 
 
-def take(transition: Callable[..., bool], table: QuerySet, job_id: str, me: str, **fields: Any) -> Any:
+def take(
+    transition: Callable[..., bool], table: QuerySet, job_id: str, me: str, cluster: str = "", **fields: Any
+) -> Any:
     """One conditional UPDATE: the job of `table` is ours (returned, read afresh), or
-    another worker's and we leave (None). Tracking jobs are claimed the same way."""
+    another worker's and we leave (None). Tracking jobs are claimed the same way.
+    `cluster`, when given, is the cluster this worker belongs to: the row's `cluster`
+    becomes it (the job was routed to one cluster; this says which one ran it) and the
+    claim's event names it."""
+    if cluster:
+        fields["cluster"] = cluster
     claimed = transition(
-        job_id, R, source=[P], reason=f"claimed by {me}", actor=me,
-        worker_id=me, attempts=F("attempts") + 1, started_at=timezone.now(), **fields,
+        job_id, R, source=[P], reason=f"claimed by {me}" + (f" of cluster {cluster}" if cluster else ""),
+        actor=me, worker_id=me, attempts=F("attempts") + 1, started_at=timezone.now(), **fields,
     )  # fmt: skip
     return table.get(pk=job_id) if claimed else None
 

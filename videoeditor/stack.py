@@ -21,8 +21,14 @@ import sys
 import time
 from pathlib import Path
 
+from videoeditor.clusters import stop_cluster
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 10
+# A web process sent SIGTERM stops accepting, closes its sockets with 1012 ("service
+# restart": browsers reconnect, to another web process) and waits this long for the
+# requests in flight; a stuck one cannot hold a draining process forever.
+WEB_GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def web_command(host: str, port: int, workers: int | None = None) -> list[str]:
@@ -44,6 +50,7 @@ def web_command(host: str, port: int, workers: int | None = None) -> list[str]:
         sys.executable, "-m", "uvicorn", "videoeditor.asgi:application",
         "--host", host, "--port", str(port), "--ws", "websockets", "--lifespan", "off",
         "--ws-max-size", str(ws_max_size), "--workers", str(workers or settings.WEB_CONCURRENCY),
+        "--timeout-graceful-shutdown", str(WEB_GRACEFUL_SHUTDOWN_SECONDS),
     ]  # fmt: skip
 
 
@@ -64,12 +71,19 @@ class Stack:
 
     def stop(self) -> None:
         self.stopping = True
-        # Only the leader gets SIGTERM: qcluster shuts its own workers down in
-        # order, and signalling them too makes it wait for reincarnations.
-        for child in self.children.values():
-            if child.poll() is None:
-                child.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
+        clusters = [child for child in self.children.values() if "qcluster" in child.args]
+        # Web processes: SIGTERM, uvicorn's graceful shutdown.
+        for child in self.children.values():
+            if child.poll() is None and child not in clusters:
+                child.terminate()
+        # Worker clusters in order, as the systemd unit stops them (videoeditor/clusters.py):
+        # the jobs they run go back to the queue instead of being killed below.
+        for child in clusters:
+            if child.poll() is None:
+                stop_cluster(
+                    child.pid, max(0.1, deadline - time.monotonic()), lambda c=child: c.poll() is None
+                )
         for child in self.children.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(max(0.1, deadline - time.monotonic()))

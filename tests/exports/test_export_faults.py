@@ -11,7 +11,6 @@ import os
 import signal
 import tempfile
 import time
-from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from exports import jobs, liveness
 from exports.models import ExportJob, WorkingVideo
 from games.objects import object_store
 from tests.exports.exporting import ready_project
+from tests.helpers import eventually
 from tests.servers import web_process, worker_process
 from videoeditor.embedded_redis import EmbeddedRedis
 
@@ -55,16 +55,6 @@ def long_render(settings, media_dir):
         return project
 
     return make
-
-
-def eventually(condition: Callable[[], object], timeout: float = 60, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
 
 
 def job(job_id: str) -> ExportJob:

@@ -29,7 +29,7 @@ from games.extraction import request_extraction, task_id
 from games.models import Clip, Game
 from games.objects import object_store
 from games.sweeper import sweep_extractions
-from tests.exports.test_export_faults import eventually
+from tests.helpers import eventually
 from tests.servers import worker_process
 from videoeditor import liveness
 

@@ -84,3 +84,31 @@ test("a message seen before is dropped, replayed or not", () => {
   FakeSocket.last.deliver(note(4));
   assert.deepEqual(seen.map((m) => m.seq), [4]);
 });
+
+test("a web process that drains (close code 1012) is reconnected to, resuming from the last seq", () => {
+  const { notifications } = client();
+  notifications.connect();
+  FakeSocket.last.onopen();
+  FakeSocket.last.deliver({ type: "ready", last_seq: 5, unread_count: 0 });
+  const draining = FakeSocket.last;
+
+  draining.onclose({ code: 1012 }); // uvicorn's "service restart" on SIGTERM
+  clearTimeout(notifications.timers.reconnect); // the backoff timer: the test reconnects now
+  assert.equal(notifications.state, "reconnecting");
+  assert.equal(notifications.stopped, false);
+
+  notifications.connect();
+  assert.notEqual(FakeSocket.last, draining);
+  FakeSocket.last.onopen();
+  assert.deepEqual(FakeSocket.last.sent, [{ type: "hello", last_seq: 5 }]);
+});
+
+test("only 4401 (signed out) stops reconnecting", () => {
+  const { notifications } = client();
+  notifications.connect();
+  FakeSocket.last.onopen();
+  FakeSocket.last.onclose({ code: 4401 });
+  assert.equal(notifications.state, "unauthenticated");
+  assert.equal(notifications.stopped, true);
+  assert.equal(notifications.timers.reconnect, undefined);
+});

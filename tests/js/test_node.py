@@ -66,7 +66,7 @@ def _page_with_the_checker(page, url: str) -> None:
         "**/__js_tests__/check.mjs",
         lambda route: route.fulfill(path=str(HERE / "check.mjs"), content_type="text/javascript"),
     )
-    page.goto(f"{url}/login/")
+    page.goto(f"{url}/accounts/login/")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -99,7 +99,7 @@ def test_chromium_gives_every_fixture_the_same_answers(page):
 @pytest.mark.django_db(transaction=True)
 def test_chromium_reads_the_vocabulary_and_builds_elements_with_the_one_el(page):
     with web_process() as url:
-        page.goto(f"{url}/login/")
+        page.goto(f"{url}/accounts/login/")
         seen = page.evaluate(
             """async ([vocabularyUrl, uiUrl]) => {
                 const { vocabulary, rating, ratingLabel } = await import(vocabularyUrl);
@@ -139,7 +139,7 @@ def test_every_module_loads_in_chromium(page):
     breaks the page that imports it, not only a test)."""
     modules = sorted(str(p.relative_to(BASE_DIR)) for p in (BASE_DIR / "static" / "js").rglob("*.js"))
     with web_process() as url:
-        page.goto(f"{url}/login/")
+        page.goto(f"{url}/accounts/login/")
         failures = page.evaluate(
             """async (urls) => {
                 const late = new Promise((done) => setTimeout(() => done("still loading after 10 s"), 1e4));

@@ -95,10 +95,10 @@ def session_cookie(base: str) -> str:
     """Log in with the login page, as a browser does; return the session cookie."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login/", timeout=10).read().decode()
+    page = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"username": "coach", "password": PASSWORD, "csrfmiddlewaretoken": csrf})
-    opener.open(f"{base}/login/", form.encode(), timeout=10)
+    form = urllib.parse.urlencode({"login": "coach", "password": PASSWORD, "csrfmiddlewaretoken": csrf})
+    opener.open(f"{base}/accounts/login/", form.encode(), timeout=10)
     return next(f"sessionid={c.value}" for c in jar if c.name == "sessionid")
 
 
@@ -157,7 +157,7 @@ def test_the_stack_serves_and_stops_cleanly_on_ctrl_c(stack_env):
             time.sleep(0.5)
         assert health.get("status") == "ok", health
         assert health["checks"]["workers"]["ok"] is True
-        assert get(f"http://127.0.0.1:{port}/login/")[0] == 200
+        assert get(f"http://127.0.0.1:{port}/accounts/login/")[0] == 200
         web = next(p for p in psutil.Process(stack.pid).children() if "uvicorn" in " ".join(p.cmdline()))
         check_several_web_workers_share_sockets_redis_and_sqlite(f"http://127.0.0.1:{port}", web)
         descendants = psutil.Process(stack.pid).children(recursive=True)
@@ -182,3 +182,14 @@ def test_the_stack_serves_and_stops_cleanly_on_ctrl_c(stack_env):
     assert "Stopped." in stack.stdout.read()
     _, alive = psutil.wait_procs(descendants, timeout=5)
     assert alive == [], [p.cmdline() for p in alive]
+
+
+def test_a_web_process_sent_sigterm_waits_a_bounded_time_for_requests_in_flight():
+    """A draining web process (a deploy, a scale-in) closes its sockets at once and gives
+    requests in flight a bounded time: a stuck one cannot keep it alive forever."""
+    from videoeditor.stack import WEB_GRACEFUL_SHUTDOWN_SECONDS, web_command
+
+    argv = web_command("127.0.0.1", 8000, workers=1)
+
+    assert argv[argv.index("--timeout-graceful-shutdown") + 1] == str(WEB_GRACEFUL_SHUTDOWN_SECONDS)
+    assert 0 < WEB_GRACEFUL_SHUTDOWN_SECONDS <= 30
