@@ -19,10 +19,8 @@ switching between the two does not double the guesses.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import math
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -35,23 +33,13 @@ from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import BaseThrottle
 
+from videoeditor.windows import Window
+
 
 @dataclass(frozen=True)
 class _Counter:
-    scope: str
-    ident: str
-    limit: int
+    window: Window
     refusal: str
-
-    @property
-    def key(self) -> str:
-        # Hashed: usernames may hold any character and any length; cache keys should not.
-        digest = hashlib.sha256(self.ident.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-        return f"login-failures:{self.scope}:{digest}"
-
-    @property
-    def started_key(self) -> str:
-        return f"{self.key}:started"
 
 
 def client_address(request: HttpRequest) -> str:
@@ -88,11 +76,10 @@ def account_identities(*typed: object) -> set[str]:
 
 
 def _counters(address: str | None, identities: Iterable[str]) -> list[_Counter]:
+    seconds = settings.LOGIN_FAILURE_WINDOW_SECONDS
     counters = [
         _Counter(
-            "account",
-            identity,
-            settings.LOGIN_FAILURES_PER_ACCOUNT,
+            Window("login-failures:account", identity, settings.LOGIN_FAILURES_PER_ACCOUNT, seconds),
             "Too many failed sign-ins for this account.",
         )
         for identity in sorted(identities)
@@ -100,9 +87,7 @@ def _counters(address: str | None, identities: Iterable[str]) -> list[_Counter]:
     if address:
         counters.append(
             _Counter(
-                "address",
-                address,
-                settings.LOGIN_FAILURES_PER_ADDRESS,
+                Window("login-failures:address", address, settings.LOGIN_FAILURES_PER_ADDRESS, seconds),
                 "Too many failed sign-ins from your network.",
             )
         )
@@ -119,14 +104,13 @@ def refusal(address: str | None, login: str) -> Refusal | None:
     """Why a sign-in attempt with `login` (a username or an email address) is refused
     now, or None when it may go ahead."""
     counters = _counters(address, account_identities(login))
-    stored = cache.get_many([k for c in counters for k in (c.key, c.started_key)])
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    # One round trip for every counter, not two a counter.
+    stored = cache.get_many([k for c in counters for k in (c.window.key, c.window.started_key)])
     worst = None
     for counter in counters:
-        if stored.get(counter.key, 0) < counter.limit:
+        if stored.get(counter.window.key, 0) < counter.window.limit:
             continue
-        started = stored.get(counter.started_key, time.time())
-        wait = max(1, math.ceil(started + window - time.time()))
+        wait = counter.window.seconds_left(stored.get(counter.window.started_key))
         if worst is None or wait > worst[0]:
             worst = (wait, counter.refusal)
     if worst is None:
@@ -138,22 +122,15 @@ def refusal(address: str | None, login: str) -> Refusal | None:
 
 
 def record_failure(address: str | None, identities: Iterable[str]) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     for counter in _counters(address, identities):
-        # The first failure opens the window; both keys expire with it.
-        if cache.add(counter.started_key, time.time(), timeout=window):
-            cache.set(counter.key, 0, timeout=window)
-        try:
-            cache.incr(counter.key)
-        except ValueError:  # the window closed between the two calls: a new one opens
-            cache.set(counter.key, 1, timeout=window)
+        counter.window.hit()
 
 
 def forget_account_failures(*logins: str) -> None:
     """A correct password clears the account's counts, by every name it goes by (never
     the address's: one valid account must not buy an address more guesses at others)."""
-    counters = _counters(None, account_identities(*logins))
-    cache.delete_many([key for counter in counters for key in (counter.key, counter.started_key)])
+    for counter in _counters(None, account_identities(*logins)):
+        counter.window.forget()
 
 
 @receiver(user_login_failed, dispatch_uid="login_throttle.count_failure")
