@@ -251,9 +251,10 @@ def token_api(user) -> requests.Session:
 
 
 def session_cookie(user) -> str:
-    """A session made the way a sign-in makes one: a row in the shared database."""
+    """A session made the way a sign-in makes one: a row in the shared database, bound
+    to the password hash stored now (a sign-in on a web process may have upgraded it)."""
     browser = Client()
-    browser.force_login(user)
+    browser.force_login(type(user).objects.get(pk=user.pk))
     return browser.cookies["sessionid"].value
 
 
